@@ -1,0 +1,6 @@
+//! The cluster supervisor's actor tree (ractor): supervisor, scheduler, tracking, exporter, and one
+//! actor per sweep, dataset, stage and run. Decisions live in pure state machines; actors do messaging
+//! and I/O. See DESIGN.md ("Actor tree", "Recovery").
+//!
+//! Glossary: a *run* is one stage for one dataset and variant; an *attempt* is one execution of it,
+//! i.e. one batch job (SLURM) or one child process (local executor).

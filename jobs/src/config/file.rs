@@ -1,0 +1,114 @@
+//! Reading and writing `config.json`, and comparing two of them.
+//!
+//! Loading follows the reference (missing keys take defaults) and improves on it: unknown keys are
+//! neither dropped nor fatal, they are kept in [`LoadedConfig::unknown`] and written back on save, so
+//! a file from another version of the pipeline round-trips unchanged.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::error::ConfigError;
+use super::pipeline::PipelineConfig;
+
+/// A config read from JSON, with the keys this version does not know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedConfig {
+    /// The typed config.
+    pub config: PipelineConfig,
+    /// Keys not in [`PipelineConfig`], with their values, in file order.
+    pub unknown: Map<String, Value>,
+}
+
+impl LoadedConfig {
+    /// Builds a config from a flat JSON object; `origin` names the source in errors.
+    pub fn from_json_map(map: Map<String, Value>, origin: &str) -> Result<Self, ConfigError> {
+        let known: BTreeSet<String> = PipelineConfig::field_names().into_iter().collect();
+        let (known_map, unknown): (Map<_, _>, Map<_, _>) =
+            map.into_iter().partition(|(k, _)| known.contains(k));
+        let config = typed_from_map(known_map, origin)?;
+        Ok(LoadedConfig { config, unknown })
+    }
+
+    /// The flat JSON object: every field, then the unknown keys.
+    pub fn to_json_map(&self) -> Map<String, Value> {
+        let mut map = self.config.to_json_map();
+        map.extend(self.unknown.clone());
+        map
+    }
+}
+
+/// Deserialises known fields, naming the field at fault on error.
+pub(crate) fn typed_from_map(
+    map: Map<String, Value>,
+    origin: &str,
+) -> Result<PipelineConfig, ConfigError> {
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|err| ConfigError::Field {
+        origin: origin.to_string(),
+        field: err.path().to_string(),
+        message: err.into_inner().to_string(),
+    })
+}
+
+/// Reads a `config.json`.
+pub fn load_config(path: &Path) -> Result<LoadedConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let value: Value = serde_json::from_str(&text).map_err(|err| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        line: err.line(),
+        column: err.column(),
+        message: err.to_string(),
+    })?;
+    let Value::Object(map) = value else {
+        return Err(ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "expected a JSON object of config fields".into(),
+        });
+    };
+    LoadedConfig::from_json_map(map, &path.display().to_string())
+}
+
+/// Writes a `config.json` (pretty, two-space indent, as the reference's `json.dump(indent=2)`),
+/// atomically: a temporary file in the same directory, then a rename.
+pub fn save_config(config: &LoadedConfig, path: &Path) -> Result<(), ConfigError> {
+    let io_err = |source| ConfigError::Io { action: "write", path: path.to_path_buf(), source };
+    let mut text = serde_json::to_string_pretty(&Value::Object(config.to_json_map()))
+        .map_err(|e| io_err(std::io::Error::other(e)))?;
+    text.push('\n');
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(io_err)?;
+    std::fs::rename(&tmp, path).map_err(io_err)
+}
+
+/// One key whose value differs between two configs (`None`: absent on that side).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConfigDifference {
+    /// The key.
+    pub param: String,
+    /// The value in the first config.
+    pub value_a: Option<Value>,
+    /// The value in the second config.
+    pub value_b: Option<Value>,
+}
+
+/// The keys whose values differ, over the union of both key sets, sorted by key (the reference's
+/// `config_diff`).
+pub fn config_diff(a: &LoadedConfig, b: &LoadedConfig) -> Vec<ConfigDifference> {
+    let (a, b) = (a.to_json_map(), b.to_json_map());
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| ConfigDifference {
+            param: k.clone(),
+            value_a: a.get(k).cloned(),
+            value_b: b.get(k).cloned(),
+        })
+        .collect()
+}

@@ -1,0 +1,21 @@
+//! The flat pipeline configuration, faithful to the reference's `PipelineConfig`: every field with its
+//! default, the `(model, size)` presets, typed `key=value` overrides, JSON save/load that keeps unknown
+//! keys, the sub-config views, and validation.
+
+mod error;
+mod file;
+mod overrides;
+mod pipeline;
+mod presets;
+mod stage;
+mod validate;
+mod views;
+
+pub use error::ConfigError;
+pub use file::{LoadedConfig, config_diff, load_config, save_config, ConfigDifference};
+pub use overrides::{Override, apply_overrides};
+pub use pipeline::{MemoryEstimation, ModelSize, MonitorMode, PipelineConfig, SchedulerType};
+pub use presets::{ModelKind, Preset};
+pub use stage::{Stage, run_id};
+pub use validate::{BEST_CHECKPOINT, StageCheckContext, validate_for_stage};
+pub use views::{DqnConfig, FusionConfig, GatConfig, KdConfig, VgaeConfig};

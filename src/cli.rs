@@ -1,0 +1,130 @@
+//! The command line as clap sees it: raw flags and subcommands, nothing resolved. Commands turn these
+//! into settings; nothing outside `src/` sees clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// kdgat runs the KD-GAT CAN-bus intrusion-detection pipeline (graph construction, VGAE, GAT with
+/// curriculum, DQN fusion, knowledge distillation, evaluation) on a SLURM cluster or on one machine,
+/// and tracks every run in a state store, a SQLite project database and MLflow.
+#[derive(Debug, Parser)]
+#[command(name = "kdgat", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Dataset catalog in the legacy datasets.yaml format [default: the built-in catalog of six datasets]
+    #[arg(long, global = true, value_name = "FILE", env = "KDGAT_CATALOG")]
+    pub catalog: Option<PathBuf>,
+    /// Root of the raw data: a catalog csv_dir `data/automotive/X` means `<DIR>/automotive/X`
+    #[arg(long, global = true, value_name = "DIR", default_value = "data", env = "KDGAT_DATA_ROOT")]
+    pub data_root: PathBuf,
+    /// More log output (-v: debug, -vv: trace); RUST_LOG overrides it
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the catalog's datasets with what is present on disk (files, sizes) and what is missing
+    Datasets(DatasetsArgs),
+    /// Show, compare and check pipeline configurations
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Convert a dataset's CSV captures to Parquet (CSV→Parquet ingest with validation)
+    Ingest(PendingArgs),
+    /// Build the graph cache of a dataset (100-message windows, one graph per window), or show one graph
+    Graphs(PendingArgs),
+    /// Print a model's parameter count and tensors for a preset
+    Models(PendingArgs),
+    /// Run the whole chain for one dataset and variant in this process, for development
+    Pipeline(PendingArgs),
+    /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG
+    Submit(PendingArgs),
+    /// Run the cluster supervisor: submit and follow batch jobs, recover, ship tracking data
+    Daemon(PendingArgs),
+    /// Show the state of sweeps, runs and attempts
+    Status(PendingArgs),
+    /// Cancel a run or a whole sweep, and its batch jobs
+    Cancel(PendingArgs),
+    /// Rebuild or repair the state store from run directories, SLURM history and MLflow
+    Recover(PendingArgs),
+    /// Export the SQLite project database, or query it read-only
+    Db(PendingArgs),
+    /// Sweep, leaderboard, compare, diff and dataset analytics over the project database
+    Analytics(PendingArgs),
+    /// Push pending tracking data to the MLflow server
+    Mlflow(PendingArgs),
+    /// The compute inside a batch job; run by sbatch scripts and the local executor
+    #[command(subcommand)]
+    Job(JobCommand),
+}
+
+/// `kdgat datasets`.
+#[derive(Debug, Args)]
+pub struct DatasetsArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `kdgat config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the resolved flat configuration as JSON (defaults, preset, file, overrides, in that order)
+    Show(ConfigShowArgs),
+    /// Print the keys whose values differ between two config.json files
+    Diff(ConfigDiffArgs),
+}
+
+/// `kdgat config show`.
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    /// Start from a preset MODEL,SIZE (vgae|gat|dqn, teacher|student), e.g. `gat,student`
+    #[arg(long, value_name = "MODEL,SIZE", conflicts_with = "config")]
+    pub preset: Option<String>,
+    /// Start from a config.json file (unknown keys are kept and reported)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Override a field, e.g. `--set gat_hidden=24` (repeatable; checked against the field's type)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// `kdgat config diff`.
+#[derive(Debug, Args)]
+pub struct ConfigDiffArgs {
+    /// The first config.json
+    pub a: PathBuf,
+    /// The second config.json
+    pub b: PathBuf,
+    /// Print JSON (`[{param, value_a, value_b}]`) instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `kdgat job …`.
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// Execute one attempt from its spec.json (what a batch job runs)
+    Exec(PendingArgs),
+}
+
+/// Arguments of a command that is not available yet: they are accepted so that `--help` works and
+/// the command can say plainly that it is not built.
+#[derive(Debug, Args)]
+pub struct PendingArgs {
+    /// Arguments (this command is not available yet)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub args: Vec<String>,
+}

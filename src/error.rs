@@ -1,0 +1,46 @@
+//! Errors the user is expected to see, with their exit codes, and how any error is reported.
+
+use std::process::ExitCode;
+
+use kdgat_jobs::catalog::CatalogError;
+use kdgat_jobs::config::ConfigError;
+
+use crate::exit_code;
+
+/// An error caused by the user's input or request, as opposed to a failure of the work itself.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// A configuration problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A catalog problem.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A command that exists but is not built yet.
+    #[error("`kdgat {command}` is not available in this version yet")]
+    NotAvailable {
+        /// The command.
+        command: &'static str,
+    },
+}
+
+impl UserError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            UserError::NotAvailable { .. } => exit_code::NOT_AVAILABLE,
+            _ => exit_code::INVALID_INPUT,
+        }
+    }
+}
+
+/// Prints the error with its causes to stderr and returns the matching exit code.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    tracing::debug!("{err:?}");
+    let code = err.downcast_ref::<UserError>().map_or(exit_code::FAILURE, UserError::exit_code);
+    #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
+    {
+        eprintln!("error: {err:#}");
+    }
+    ExitCode::from(code)
+}

@@ -1,0 +1,11 @@
+//! The exit codes of `kdgat`, for scripts and for the supervisor that runs `kdgat job exec`.
+//! Code 2 is clap's: the command line itself was malformed.
+
+/// Everything worked.
+pub const SUCCESS: u8 = 0;
+/// The work failed (an I/O error, a failed external command, …).
+pub const FAILURE: u8 = 1;
+/// The input was invalid: a config field, a catalog, a dataset name, a data file.
+pub const INVALID_INPUT: u8 = 3;
+/// The command exists but is not available in this version yet.
+pub const NOT_AVAILABLE: u8 = 4;
