@@ -74,7 +74,7 @@ fn stage_validation_checks_dataset_teacher_and_prerequisites() {
     // The no-KD ablation reads its own upstream (no `_kd` suffix) and passes with a warning.
     config.use_kd = false;
     let msg = validate_for_stage(&config, Stage::Curriculum, &ctx).unwrap_err().to_string();
-    assert!(msg.contains("student_autoencoder (checkpoint"), "{msg}");
+    assert!(msg.contains("hcrl_sa/student_autoencoder)"), "{msg}");
     let ablation = base.path().join("experimentruns").join(run_id(&config, Stage::Autoencoder));
     std::fs::create_dir_all(&ablation).unwrap();
     write(&ablation, BEST_CHECKPOINT, "");

@@ -1,0 +1,14 @@
+//! Integration tests of the real `kdgat` binary and of the real services it drives. One test binary:
+//!
+//! - `cli`: every subcommand's help, exit codes, `config`, `datasets`;
+//! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
+//! - `real_mlflow`: an experiment created on the real MLflow server and read back;
+//! - `support`: the `kdgat` command builder and the service gate.
+//!
+//! `scripts/test.sh` starts SLURM and MLflow and sets `KDGAT_REQUIRE_SERVICES=1`, so there the service
+//! tests always run; a plain `cargo test` without the services reports them skipped.
+
+mod cli;
+mod real_mlflow;
+mod real_slurm;
+mod support;
