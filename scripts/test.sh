@@ -48,6 +48,9 @@ done
 eval "$(grep '^export ' "$logs/slurm-up.log")"
 eval "$(grep '^export ' "$logs/mlflow-up.log")"
 export KDGAT_REQUIRE_SERVICES=1
+# The MLflow venv also has numpy, pandas and pyarrow: the tests use it to read our Parquet and to run
+# the reference's graph construction for comparison.
+export KDGAT_PYTHON="${KDGAT_MLFLOW_VENV:-/opt/kdgat-mlflow-3.17.2}/bin/python"
 # Tests run in parallel on few cores: one intra-op thread each avoids oversubscription.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 

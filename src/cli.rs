@@ -4,12 +4,18 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use kdgat_jobs::can::BadRowPolicy;
 
 /// kdgat runs the KD-GAT CAN-bus intrusion-detection pipeline (graph construction, VGAE, GAT with
 /// curriculum, DQN fusion, knowledge distillation, evaluation) on a SLURM cluster or on one machine,
 /// and tracks every run in a state store, a SQLite project database and MLflow.
 #[derive(Debug, Parser)]
-#[command(name = "kdgat", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "kdgat",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -26,7 +32,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE", env = "KDGAT_CATALOG")]
     pub catalog: Option<PathBuf>,
     /// Root of the raw data: a catalog csv_dir `data/automotive/X` means `<DIR>/automotive/X`
-    #[arg(long, global = true, value_name = "DIR", default_value = "data", env = "KDGAT_DATA_ROOT")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "data",
+        env = "KDGAT_DATA_ROOT"
+    )]
     pub data_root: PathBuf,
     /// More log output (-v: debug, -vv: trace); RUST_LOG overrides it
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -42,9 +54,9 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
     /// Convert a dataset's CSV captures to Parquet (CSV→Parquet ingest with validation)
-    Ingest(PendingArgs),
+    Ingest(IngestArgs),
     /// Build the graph cache of a dataset (100-message windows, one graph per window), or show one graph
-    Graphs(PendingArgs),
+    Graphs(GraphsArgs),
     /// Print a model's parameter count and tensors for a preset
     Models(PendingArgs),
     /// Run the whole chain for one dataset and variant in this process, for development
@@ -76,6 +88,103 @@ pub struct DatasetsArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub json: bool,
+}
+
+/// `kdgat ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The dataset to convert
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub dataset: Option<String>,
+    /// Convert every catalog dataset present under the data root
+    #[arg(long)]
+    pub all: bool,
+    /// Where the Parquet files go (`<DIR>/{domain}/{dataset}/{subdir}__{stem}.parquet`)
+    #[arg(long, value_name = "DIR", default_value = "data/parquet")]
+    pub parquet_root: PathBuf,
+    /// An invalid row: `fail` names its file and line and stops; `skip` drops it, counts it, reports it
+    #[arg(long, value_name = "fail|skip", default_value = "fail")]
+    pub on_bad_row: BadRowPolicy,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `kdgat graphs`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct GraphsArgs {
+    /// `show`: print one graph
+    #[command(subcommand)]
+    pub command: Option<GraphsCommand>,
+    /// The dataset whose graph cache to build
+    #[arg(required = true)]
+    pub dataset: Option<String>,
+    /// Where caches go (`<DIR>/{dataset}/`)
+    #[arg(long, value_name = "DIR", default_value = "data/cache")]
+    pub cache_root: PathBuf,
+    /// Rebuild even when the cache is up to date
+    #[arg(long)]
+    pub force: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// How to read and window the captures
+    #[command(flatten)]
+    pub input: GraphInputArgs,
+}
+
+/// `kdgat graphs show`.
+#[derive(Debug, Subcommand)]
+pub enum GraphsCommand {
+    /// Print one window's graph (num_nodes, edge_index, x, edge_attr, y)
+    Show(GraphShowArgs),
+}
+
+/// `kdgat graphs show`.
+#[derive(Debug, Args)]
+pub struct GraphShowArgs {
+    /// The dataset
+    pub dataset: String,
+    /// The capture, relative to the dataset root, e.g. `train_02_with_attacks/DoS-kia.csv`
+    #[arg(long, value_name = "SUBDIR/FILE.csv")]
+    pub file: String,
+    /// The window index within that capture (0-based)
+    #[arg(long, value_name = "N")]
+    pub window: usize,
+    /// Print JSON (the only format so far; accepted for scripts)
+    #[arg(long)]
+    pub json: bool,
+    /// How to read and window the captures
+    #[command(flatten)]
+    pub input: GraphInputArgs,
+}
+
+/// Graph construction options shared by `graphs` and `graphs show`.
+#[derive(Debug, Args)]
+pub struct GraphInputArgs {
+    /// Reproduce the reference exactly: 5000-row chunks that each drop a row, both training folders
+    /// with their duplicated captures, suppress/masquerade captures excluded
+    #[arg(long)]
+    pub legacy: bool,
+    /// Read the captures from `csv` or from the `parquet` that `kdgat ingest` wrote
+    #[arg(long, value_name = "csv|parquet", default_value = "csv")]
+    pub from: GraphSource,
+    /// Where `kdgat ingest` wrote Parquet (with `--from parquet`)
+    #[arg(long, value_name = "DIR", default_value = "data/parquet")]
+    pub parquet_root: PathBuf,
+    /// An invalid CSV row: fail or skip
+    #[arg(long, value_name = "fail|skip", default_value = "fail")]
+    pub on_bad_row: BadRowPolicy,
+}
+
+/// Where graph construction reads messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphSource {
+    /// The raw CSV captures.
+    Csv,
+    /// Parquet from `kdgat ingest`.
+    Parquet,
 }
 
 /// `kdgat config …`.

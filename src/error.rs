@@ -16,6 +16,18 @@ pub enum UserError {
     /// A catalog problem.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// A dataset name the catalog does not know.
+    #[error("unknown dataset `{name}` (catalog has: {known})")]
+    UnknownDataset {
+        /// The name given.
+        name: String,
+        /// The catalog's names, comma-separated.
+        known: String,
+    },
+    /// Input data that cannot be used (a bad row, a missing header, a missing capture); the message
+    /// names the file and line.
+    #[error(transparent)]
+    InvalidData(Box<dyn std::error::Error + Send + Sync>),
     /// A command that exists but is not built yet.
     #[error("`kdgat {command}` is not available in this version yet")]
     NotAvailable {
@@ -37,7 +49,9 @@ impl UserError {
 /// Prints the error with its causes to stderr and returns the matching exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     tracing::debug!("{err:?}");
-    let code = err.downcast_ref::<UserError>().map_or(exit_code::FAILURE, UserError::exit_code);
+    let code = err
+        .downcast_ref::<UserError>()
+        .map_or(exit_code::FAILURE, UserError::exit_code);
     #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
     {
         eprintln!("error: {err:#}");

@@ -10,6 +10,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// The data stages allocate and free large buffers per capture file; mimalloc reuses them where the
+/// system allocator returns them to the kernel and faults fresh zeroed pages in again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     logging::init(cli.global.verbose);

@@ -25,7 +25,11 @@ impl CommandSpec {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        CommandSpec { program: program.to_string(), args: args.into_iter().map(Into::into).collect(), ..Default::default() }
+        CommandSpec {
+            program: program.to_string(),
+            args: args.into_iter().map(Into::into).collect(),
+            ..Default::default()
+        }
     }
 }
 
@@ -78,13 +82,17 @@ pub enum CommandError {
 /// Runs the command to completion with no standard input; returns its standard output on success.
 pub fn run_checked(spec: &CommandSpec) -> Result<String, CommandError> {
     let mut command = Command::new(&spec.program);
-    command.args(&spec.args).envs(spec.env.iter().map(|(k, v)| (k, v))).stdin(Stdio::null());
+    command
+        .args(&spec.args)
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null());
     if let Some(cwd) = &spec.cwd {
         command.current_dir(cwd);
     }
-    let output = command
-        .output()
-        .map_err(|source| CommandError::Spawn { command: spec.to_string(), source })?;
+    let output = command.output().map_err(|source| CommandError::Spawn {
+        command: spec.to_string(),
+        source,
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if output.status.success() {
         return Ok(stdout);
@@ -103,8 +111,14 @@ mod tests {
 
     #[test]
     fn display_quotes_what_a_shell_would_interpret() {
-        let spec = CommandSpec::new("sbatch", ["--job-name=a b", "x;$(rm -rf /)", "it's", "plain-1.0"]);
-        assert_eq!(spec.to_string(), r#"sbatch '--job-name=a b' 'x;$(rm -rf /)' 'it'\''s' plain-1.0"#);
+        let spec = CommandSpec::new(
+            "sbatch",
+            ["--job-name=a b", "x;$(rm -rf /)", "it's", "plain-1.0"],
+        );
+        assert_eq!(
+            spec.to_string(),
+            r#"sbatch '--job-name=a b' 'x;$(rm -rf /)' 'it'\''s' plain-1.0"#
+        );
         assert_eq!(shell_quote(""), "''");
     }
 
@@ -112,13 +126,24 @@ mod tests {
     fn failures_carry_status_and_both_streams() {
         let spec = CommandSpec::new("sh", ["-c", "echo out; echo err >&2; exit 3"]);
         match run_checked(&spec) {
-            Err(CommandError::Failed { status, stdout, stderr, .. }) => {
+            Err(CommandError::Failed {
+                status,
+                stdout,
+                stderr,
+                ..
+            }) => {
                 assert!(status.contains('3'), "{status}");
                 assert_eq!((stdout.as_str(), stderr.as_str()), ("out\n", "err\n"));
             }
             other => panic!("expected a failure, got {other:?}"),
         }
-        assert!(matches!(run_checked(&CommandSpec::new("kdgat-no-such-program", [""; 0])), Err(CommandError::Spawn { .. })));
-        assert_eq!(run_checked(&CommandSpec::new("echo", ["hi"])).unwrap(), "hi\n");
+        assert!(matches!(
+            run_checked(&CommandSpec::new("kdgat-no-such-program", [""; 0])),
+            Err(CommandError::Spawn { .. })
+        ));
+        assert_eq!(
+            run_checked(&CommandSpec::new("echo", ["hi"])).unwrap(),
+            "hi\n"
+        );
     }
 }

@@ -11,8 +11,14 @@
 //! This crate knows nothing of actors, the state store or the cluster: it reads inputs and writes
 //! outputs in directories it is given.
 
+pub mod atomic;
+pub mod can;
 pub mod catalog;
 pub mod config;
+pub mod graph;
+pub mod ingest;
+mod parallel;
 pub mod reference_data;
+pub mod timestamp;
 #[cfg(feature = "train")]
 pub mod torch;

@@ -16,7 +16,10 @@ pub fn shared_dir() -> Result<PathBuf, String> {
     if dir.is_dir() {
         Ok(dir)
     } else {
-        Err(format!("shared reference data not found at {} (set KDGAT_SHARED)", dir.display()))
+        Err(format!(
+            "shared reference data not found at {} (set KDGAT_SHARED)",
+            dir.display()
+        ))
     }
 }
 

@@ -54,7 +54,10 @@ pub fn select_device(requested: &str) -> Result<tch::Device, DeviceError> {
             if (index as i64) < available {
                 Ok(tch::Device::Cuda(index))
             } else {
-                Err(DeviceError::Unavailable { requested: other.to_string(), available })
+                Err(DeviceError::Unavailable {
+                    requested: other.to_string(),
+                    available,
+                })
             }
         }
     }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use kdgat_jobs::catalog::Catalog;
 use kdgat_jobs::config::{
-    BEST_CHECKPOINT, PipelineConfig, Preset, Stage, StageCheckContext, load_config, run_id, validate_for_stage,
+    BEST_CHECKPOINT, PipelineConfig, Preset, Stage, StageCheckContext, load_config, run_id,
+    validate_for_stage,
 };
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -21,7 +22,12 @@ fn syntax_errors_name_file_and_line() {
     let msg = load_config(&path).unwrap_err().to_string();
     assert!(msg.contains("bad.json") && msg.contains("line 3"), "{msg}");
     let path = write(dir.path(), "list.json", "[1, 2]");
-    assert!(load_config(&path).unwrap_err().to_string().contains("expected a JSON object"));
+    assert!(
+        load_config(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("expected a JSON object")
+    );
 }
 
 #[test]
@@ -29,7 +35,10 @@ fn wrong_types_name_the_field() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "c.json", r#"{"lr": "fast", "gat_hidden": 4}"#);
     let msg = load_config(&path).unwrap_err().to_string();
-    assert!(msg.contains("c.json") && msg.contains("field `lr`"), "{msg}");
+    assert!(
+        msg.contains("c.json") && msg.contains("field `lr`"),
+        "{msg}"
+    );
     let path = write(dir.path(), "d.json", r#"{"vgae_hidden_dims": [80, "x"]}"#);
     let msg = load_config(&path).unwrap_err().to_string();
     assert!(msg.contains("vgae_hidden_dims"), "{msg}");
@@ -37,7 +46,12 @@ fn wrong_types_name_the_field() {
 
 #[test]
 fn numeric_validation_lists_every_problem() {
-    let config = PipelineConfig { lr: 0.0, dqn_gamma: 1.5, safety_factor: 0.0, ..PipelineConfig::default() };
+    let config = PipelineConfig {
+        lr: 0.0,
+        dqn_gamma: 1.5,
+        safety_factor: 0.0,
+        ..PipelineConfig::default()
+    };
     let msg = config.validate_fields().unwrap_err().to_string();
     for field in ["lr", "dqn_gamma", "safety_factor"] {
         assert!(msg.contains(field), "{msg}");
@@ -51,31 +65,56 @@ fn stage_validation_checks_dataset_teacher_and_prerequisites() {
     let data_root = base.path().join("data");
     std::fs::create_dir_all(data_root.join("automotive/hcrl_sa")).unwrap();
     let catalog = Catalog::builtin();
-    let ctx = StageCheckContext { catalog: &catalog, data_root: &data_root, base_dir: base.path() };
+    let ctx = StageCheckContext {
+        catalog: &catalog,
+        data_root: &data_root,
+        base_dir: base.path(),
+    };
 
     let mut config = "gat,student".parse::<Preset>().unwrap().config();
     config.dataset = "hcrl_sa".into();
-    let msg = validate_for_stage(&config, Stage::Curriculum, &ctx).unwrap_err().to_string();
-    assert!(msg.contains("teacher_path: use_kd is true but teacher_path is empty"), "{msg}");
-    assert!(msg.contains("curriculum needs the output of autoencoder"), "{msg}");
+    let msg = validate_for_stage(&config, Stage::Curriculum, &ctx)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("teacher_path: use_kd is true but teacher_path is empty"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("curriculum needs the output of autoencoder"),
+        "{msg}"
+    );
 
     // Provide the teacher and the upstream autoencoder: now it validates.
-    let teacher = base.path().join("experimentruns/hcrl_sa/teacher_curriculum");
+    let teacher = base
+        .path()
+        .join("experimentruns/hcrl_sa/teacher_curriculum");
     std::fs::create_dir_all(&teacher).unwrap();
     write(&teacher, BEST_CHECKPOINT, "");
     write(&teacher, "config.json", "{}");
     config.teacher_path = format!("experimentruns/hcrl_sa/teacher_curriculum/{BEST_CHECKPOINT}");
-    let upstream = base.path().join("experimentruns").join(run_id(&config, Stage::Autoencoder));
+    let upstream = base
+        .path()
+        .join("experimentruns")
+        .join(run_id(&config, Stage::Autoencoder));
     std::fs::create_dir_all(&upstream).unwrap();
     write(&upstream, BEST_CHECKPOINT, "");
     write(&upstream, "config.json", "{}");
-    assert_eq!(validate_for_stage(&config, Stage::Curriculum, &ctx).unwrap(), Vec::<String>::new());
+    assert_eq!(
+        validate_for_stage(&config, Stage::Curriculum, &ctx).unwrap(),
+        Vec::<String>::new()
+    );
 
     // The no-KD ablation reads its own upstream (no `_kd` suffix) and passes with a warning.
     config.use_kd = false;
-    let msg = validate_for_stage(&config, Stage::Curriculum, &ctx).unwrap_err().to_string();
+    let msg = validate_for_stage(&config, Stage::Curriculum, &ctx)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("hcrl_sa/student_autoencoder)"), "{msg}");
-    let ablation = base.path().join("experimentruns").join(run_id(&config, Stage::Autoencoder));
+    let ablation = base
+        .path()
+        .join("experimentruns")
+        .join(run_id(&config, Stage::Autoencoder));
     std::fs::create_dir_all(&ablation).unwrap();
     write(&ablation, BEST_CHECKPOINT, "");
     write(&ablation, "config.json", "{}");
@@ -88,9 +127,13 @@ fn stage_validation_checks_dataset_teacher_and_prerequisites() {
     assert!(validate_for_stage(&config, Stage::Evaluation, &ctx).is_ok());
 
     config.dataset = "nope".into();
-    let msg = validate_for_stage(&config, Stage::Autoencoder, &ctx).unwrap_err().to_string();
+    let msg = validate_for_stage(&config, Stage::Autoencoder, &ctx)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("unknown dataset `nope`"), "{msg}");
     config.dataset = "set_01".into();
-    let msg = validate_for_stage(&config, Stage::Autoencoder, &ctx).unwrap_err().to_string();
+    let msg = validate_for_stage(&config, Stage::Autoencoder, &ctx)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("automotive/set_01 does not exist"), "{msg}");
 }

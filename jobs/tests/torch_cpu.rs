@@ -7,13 +7,16 @@ use tch::{Kind, Tensor};
 #[test]
 fn matmul_and_autograd_run_on_cpu() {
     let device = select_device("cpu").unwrap();
-    let a = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0]).view([2, 2]).to_device(device);
-    let w = Tensor::from_slice(&[0.5f32, -1.0, 2.0, 0.25]).view([2, 2]).set_requires_grad(true);
+    let a = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 4.0])
+        .view([2, 2])
+        .to_device(device);
+    let w = Tensor::from_slice(&[0.5f32, -1.0, 2.0, 0.25])
+        .view([2, 2])
+        .set_requires_grad(true);
     let y = a.matmul(&w).sum(Kind::Float);
     y.backward();
-    // y = sum(a @ w); dy/dw[k][j] = sum_i a[i][k] = column sums of a: [4, 4], [6, 6].
-    assert_eq!(f64::try_from(&y).unwrap(), 1.0 * 0.5 + 2.0 * 2.0 + 1.0 * -1.0 + 2.0 * 0.25
-        + 3.0 * 0.5 + 4.0 * 2.0 + 3.0 * -1.0 + 4.0 * 0.25);
+    // a @ w = [[4.5, -0.5], [9.5, -2.0]], summing to 11.5; dy/dw[k][j] = sum_i a[i][k]: [4, 4], [6, 6].
+    assert_eq!(f64::try_from(&y).unwrap(), 11.5);
     let grad: Vec<f32> = Vec::try_from(w.grad().flatten(0, -1)).unwrap();
     assert_eq!(grad, vec![4.0, 4.0, 6.0, 6.0]);
 }

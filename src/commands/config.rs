@@ -22,20 +22,36 @@ fn show(args: &ConfigShowArgs) -> anyhow::Result<()> {
         let keys: Vec<&String> = resolved.unknown.keys().collect();
         tracing::warn!("keeping keys this version does not know: {keys:?}");
     }
-    println!("{}", serde_json::to_string_pretty(&Value::Object(resolved.to_json_map()))?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&Value::Object(resolved.to_json_map()))?
+    );
     Ok(())
 }
 
 fn resolve(args: &ConfigShowArgs) -> Result<LoadedConfig, kdgat_jobs::config::ConfigError> {
     let base = match (&args.preset, &args.config) {
-        (Some(preset), _) => LoadedConfig { config: preset.parse::<Preset>()?.config(), unknown: Map::new() },
+        (Some(preset), _) => LoadedConfig {
+            config: preset.parse::<Preset>()?.config(),
+            unknown: Map::new(),
+        },
         (None, Some(path)) => load_config(path)?,
-        (None, None) => LoadedConfig { config: PipelineConfig::default(), unknown: Map::new() },
+        (None, None) => LoadedConfig {
+            config: PipelineConfig::default(),
+            unknown: Map::new(),
+        },
     };
-    let overrides = args.overrides.iter().map(|o| o.parse::<Override>()).collect::<Result<Vec<_>, _>>()?;
+    let overrides = args
+        .overrides
+        .iter()
+        .map(|o| o.parse::<Override>())
+        .collect::<Result<Vec<_>, _>>()?;
     let config = apply_overrides(&base.config, &overrides)?;
     config.validate_fields()?;
-    Ok(LoadedConfig { config, unknown: base.unknown })
+    Ok(LoadedConfig {
+        config,
+        unknown: base.unknown,
+    })
 }
 
 fn diff(args: &ConfigDiffArgs) -> anyhow::Result<()> {
@@ -46,7 +62,10 @@ fn diff(args: &ConfigDiffArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&differences)?);
         return Ok(());
     }
-    let show = |v: &Option<Value>| v.as_ref().map_or_else(|| "(absent)".to_string(), Value::to_string);
+    let show = |v: &Option<Value>| {
+        v.as_ref()
+            .map_or_else(|| "(absent)".to_string(), Value::to_string)
+    };
     for d in &differences {
         println!("{}: {} -> {}", d.param, show(&d.value_a), show(&d.value_b));
     }

@@ -1,30 +1,45 @@
 //! `kdgat datasets`: the catalog with what is on disk under the data root.
 
-use kdgat_jobs::catalog::{Catalog, DatasetPresence, PresenceStatus, survey};
+use kdgat_jobs::catalog::{DatasetPresence, PresenceStatus, survey};
 
 use crate::cli::{DatasetsArgs, GlobalArgs};
-use crate::error::UserError;
 
 /// Prints every dataset's presence as a table or JSON.
 pub fn run(global: &GlobalArgs, args: &DatasetsArgs) -> anyhow::Result<()> {
-    let catalog = Catalog::load(global.catalog.as_deref()).map_err(UserError::from)?;
-    let surveys: Vec<DatasetPresence> =
-        catalog.iter().map(|(name, entry)| survey(name, entry, &global.data_root)).collect();
+    let catalog = super::load_catalog(global)?;
+    let surveys: Vec<DatasetPresence> = catalog
+        .iter()
+        .map(|(name, entry)| survey(name, entry, &global.data_root))
+        .collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&surveys)?);
         return Ok(());
     }
-    println!("{:<10} {:<8} {:>6} {:>10}  {}", "DATASET", "STATUS", "FILES", "SIZE", "DIRECTORY");
+    println!(
+        "{:<10} {:<8} {:>6} {:>10}  DIRECTORY",
+        "DATASET", "STATUS", "FILES", "SIZE"
+    );
     for s in &surveys {
         let status = match s.status {
             PresenceStatus::Present => "present",
             PresenceStatus::Partial => "partial",
             PresenceStatus::Missing => "missing",
         };
-        println!("{:<10} {:<8} {:>6} {:>10}  {}", s.name, status, s.files, human_bytes(s.bytes), s.dir.display());
+        println!(
+            "{:<10} {:<8} {:>6} {:>10}  {}",
+            s.name,
+            status,
+            s.files,
+            human_bytes(s.bytes),
+            s.dir.display()
+        );
         if s.status == PresenceStatus::Partial {
             for folder in s.missing_folders() {
-                let why = if folder.exists { "no CSV files" } else { "missing" };
+                let why = if folder.exists {
+                    "no CSV files"
+                } else {
+                    "missing"
+                };
                 println!("{:<10}   {}: {why}", "", folder.name);
             }
         }
@@ -40,5 +55,9 @@ fn human_bytes(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }

@@ -2,9 +2,26 @@
 
 mod config;
 mod datasets;
+mod graphs;
+mod ingest;
 
-use crate::cli::{Cli, Command, JobCommand};
+use kdgat_jobs::catalog::{Catalog, DatasetEntry};
+
+use crate::cli::{Cli, Command, GlobalArgs, JobCommand};
 use crate::error::UserError;
+
+/// The catalog of the global options.
+fn load_catalog(global: &GlobalArgs) -> Result<Catalog, UserError> {
+    Ok(Catalog::load(global.catalog.as_deref())?)
+}
+
+/// One dataset of the catalog, or an error listing the known names.
+fn dataset<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a DatasetEntry, UserError> {
+    catalog.get(name).ok_or_else(|| UserError::UnknownDataset {
+        name: name.to_string(),
+        known: catalog.names().collect::<Vec<_>>().join(", "),
+    })
+}
 
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
@@ -12,8 +29,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Datasets(args) => datasets::run(&cli.global, &args),
         Command::Config(command) => config::run(command),
-        Command::Ingest(_) => not_available("ingest"),
-        Command::Graphs(_) => not_available("graphs"),
+        Command::Ingest(args) => ingest::run(&cli.global, &args),
+        Command::Graphs(args) => graphs::run(&cli.global, &args),
         Command::Models(_) => not_available("models"),
         Command::Pipeline(_) => not_available("pipeline"),
         Command::Submit(_) => not_available("submit"),

@@ -7,8 +7,21 @@ use serde_json::Value;
 use crate::support::{run, stderr, stdout};
 
 const SUBCOMMANDS: &[&str] = &[
-    "datasets", "config", "ingest", "graphs", "models", "pipeline", "submit", "daemon", "status", "cancel",
-    "recover", "db", "analytics", "mlflow", "job",
+    "datasets",
+    "config",
+    "ingest",
+    "graphs",
+    "models",
+    "pipeline",
+    "submit",
+    "daemon",
+    "status",
+    "cancel",
+    "recover",
+    "db",
+    "analytics",
+    "mlflow",
+    "job",
 ];
 
 #[test]
@@ -18,23 +31,47 @@ fn every_subcommand_has_help() {
     for sub in SUBCOMMANDS {
         assert!(stdout(&top).contains(sub), "top-level help lacks {sub}");
         let help = run(&[sub, "--help"]);
-        assert!(help.status.success(), "{sub} --help failed: {}", stderr(&help));
-        assert!(stdout(&help).lines().next().is_some_and(|l| l.len() > 20), "{sub}: no description");
+        assert!(
+            help.status.success(),
+            "{sub} --help failed: {}",
+            stderr(&help)
+        );
+        assert!(
+            stdout(&help).lines().next().is_some_and(|l| l.len() > 20),
+            "{sub}: no description"
+        );
     }
 }
 
 #[test]
 fn commands_not_built_yet_say_so_and_fail() {
-    for args in [&["submit", "x"][..], &["daemon"], &["job", "exec", "--spec", "s.json"]] {
+    for args in [
+        &["submit", "x"][..],
+        &["daemon"],
+        &["job", "exec", "--spec", "s.json"],
+    ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(4), "{args:?}");
-        assert!(stderr(&out).contains("is not available in this version yet"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is not available in this version yet"),
+            "{}",
+            stderr(&out)
+        );
     }
 }
 
 #[test]
 fn config_show_resolves_preset_and_overrides() {
-    let out = run(&["config", "show", "--preset", "gat,student", "--set", "lr=0.01", "--set", "dataset=hcrl_sa"]);
+    let out = run(&[
+        "config",
+        "show",
+        "--preset",
+        "gat,student",
+        "--set",
+        "lr=0.01",
+        "--set",
+        "dataset=hcrl_sa",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let config: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(config["lr"], 0.01);
@@ -47,9 +84,20 @@ fn config_show_resolves_preset_and_overrides() {
 
 #[test]
 fn config_show_rejects_bad_input_with_exit_code_3() {
-    let out = run(&["config", "show", "--preset", "gat,student", "--set", "gat_hiden=3"]);
+    let out = run(&[
+        "config",
+        "show",
+        "--preset",
+        "gat,student",
+        "--set",
+        "gat_hiden=3",
+    ]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("did you mean `gat_hidden`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `gat_hidden`"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&["config", "show", "--set", "lr=-1"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("lr must be > 0"), "{}", stderr(&out));
@@ -66,24 +114,46 @@ fn config_diff_prints_the_differing_keys() {
     std::fs::write(&b, r#"{"lr": 0.003, "gat_hidden": 24}"#).unwrap();
     let out = run(&["config", "diff", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), "extra_key: 1 -> (absent)\nlr: 0.001 -> 0.003\n");
+    assert_eq!(
+        stdout(&out),
+        "extra_key: 1 -> (absent)\nlr: 0.001 -> 0.003\n"
+    );
 }
 
 #[test]
 fn datasets_lists_what_is_on_disk() {
-    let Some(shared) = shared_dir_or_skip("datasets listing") else { return };
+    let Some(shared) = shared_dir_or_skip("datasets listing") else {
+        return;
+    };
     let data_root = shared.join("data");
-    let out = run(&["datasets", "--json", "--data-root", data_root.to_str().unwrap()]);
+    let out = run(&[
+        "datasets",
+        "--json",
+        "--data-root",
+        data_root.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let listing: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let by_name = |name: &str| listing.as_array().unwrap().iter().find(|d| d["name"] == name).unwrap().clone();
+    let by_name = |name: &str| {
+        listing
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == name)
+            .unwrap()
+            .clone()
+    };
     let sa = by_name("hcrl_sa");
     assert_eq!(sa["status"], "present");
     assert_eq!(sa["files"], 13);
     assert_eq!(by_name("set_01")["status"], "missing");
 
     let table = run(&["datasets", "--data-root", data_root.to_str().unwrap()]);
-    assert!(stdout(&table).lines().any(|l| l.starts_with("hcrl_sa") && l.contains("present")));
+    assert!(
+        stdout(&table)
+            .lines()
+            .any(|l| l.starts_with("hcrl_sa") && l.contains("present"))
+    );
 }
 
 #[test]
@@ -93,5 +163,9 @@ fn a_bad_catalog_file_is_named_in_the_error() {
     std::fs::write(&catalog, "x:\n  domain: a\n  unexpected: 1\n").unwrap();
     let out = run(&["datasets", "--catalog", catalog.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("datasets.yaml") && stderr(&out).contains("unexpected"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("datasets.yaml") && stderr(&out).contains("unexpected"),
+        "{}",
+        stderr(&out)
+    );
 }

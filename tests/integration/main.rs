@@ -1,6 +1,8 @@
 //! Integration tests of the real `kdgat` binary and of the real services it drives. One test binary:
 //!
 //! - `cli`: every subcommand's help, exit codes, `config`, `datasets`;
+//! - `data_stages`: ingest and graph construction on the real hcrl_sa captures;
+//! - `data_inputs`: bad and odd input files, on small captures written by the tests;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
 //! - `support`: the `kdgat` command builder and the service gate.
@@ -9,6 +11,8 @@
 //! tests always run; a plain `cargo test` without the services reports them skipped.
 
 mod cli;
+mod data_inputs;
+mod data_stages;
 mod real_mlflow;
 mod real_slurm;
 mod support;

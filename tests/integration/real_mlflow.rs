@@ -7,10 +7,16 @@ use crate::support::service;
 
 #[test]
 fn experiment_is_created_and_read_back_over_http() {
-    let Some(uri) = service("MLFLOW_TRACKING_URI", "MLflow round trip") else { return };
+    let Some(uri) = service("MLFLOW_TRACKING_URI", "MLflow round trip") else {
+        return;
+    };
     let client = reqwest::blocking::Client::new();
     let api = format!("{}/api/2.0/mlflow", uri.trim_end_matches('/'));
-    let name = format!("kdgat-infra-check-{}-{}", std::process::id(), std::time::UNIX_EPOCH.elapsed().unwrap().as_nanos());
+    let name = format!(
+        "kdgat-infra-check-{}-{}",
+        std::process::id(),
+        std::time::UNIX_EPOCH.elapsed().unwrap().as_nanos()
+    );
 
     let created: Value = client
         .post(format!("{api}/experiments/create"))
@@ -21,7 +27,10 @@ fn experiment_is_created_and_read_back_over_http() {
         .unwrap()
         .json()
         .unwrap();
-    let id = created["experiment_id"].as_str().expect("experiment_id in the reply").to_string();
+    let id = created["experiment_id"]
+        .as_str()
+        .expect("experiment_id in the reply")
+        .to_string();
 
     let by_id: Value = client
         .get(format!("{api}/experiments/get"))

@@ -10,7 +10,14 @@ use crate::support::service;
 fn sacct_state(job_id: &str) -> Option<(String, String)> {
     let out = run_checked(&CommandSpec::new(
         "sacct",
-        ["-X", "-P", "-n", "-j", job_id, "--format=JobIDRaw,State,ExitCode"],
+        [
+            "-X",
+            "-P",
+            "-n",
+            "-j",
+            job_id,
+            "--format=JobIDRaw,State,ExitCode",
+        ],
     ))
     .ok()?;
     let line = out.lines().find(|l| l.starts_with(&format!("{job_id}|")))?;
@@ -20,7 +27,9 @@ fn sacct_state(job_id: &str) -> Option<(String, String)> {
 
 #[test]
 fn sbatch_job_completes_and_sacct_reports_exit_0_0() {
-    let Some(_slurm_conf) = service("SLURM_CONF", "sbatch round trip") else { return };
+    let Some(_slurm_conf) = service("SLURM_CONF", "sbatch round trip") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("ran");
     let out = run_checked(&CommandSpec::new(
@@ -43,7 +52,10 @@ fn sbatch_job_completes_and_sacct_reports_exit_0_0() {
                 break (state, exit);
             }
         }
-        assert!(Instant::now() < deadline, "job {job_id} not finished in sacct after 90 s");
+        assert!(
+            Instant::now() < deadline,
+            "job {job_id} not finished in sacct after 90 s"
+        );
         std::thread::sleep(Duration::from_millis(500));
     };
     assert_eq!(final_state, ("COMPLETED".to_string(), "0:0".to_string()));

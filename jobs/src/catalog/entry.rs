@@ -59,6 +59,10 @@ pub struct DatasetEntry {
     /// Who added it.
     #[serde(default)]
     pub added_by: String,
+    /// Capture files to leave out of graph construction: a file is excluded when its lower-cased name
+    /// contains one of these (lower-cased) strings. Not in the legacy format; empty by default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_files: Vec<String>,
 }
 
 /// What a dataset folder is for.
@@ -94,7 +98,11 @@ impl DatasetEntry {
             (FolderRole::Train, self.train_subdir.as_str()),
             (FolderRole::TrainAttack, self.train_attack_subdir.as_str()),
         ];
-        folders.extend(self.test_subdirs.iter().map(|t| (FolderRole::Test, t.as_str())));
+        folders.extend(
+            self.test_subdirs
+                .iter()
+                .map(|t| (FolderRole::Test, t.as_str())),
+        );
         folders
     }
 }
@@ -117,8 +125,10 @@ impl Catalog {
 
     /// Reads a catalog file in the legacy `datasets.yaml` format.
     pub fn from_file(path: &Path) -> Result<Catalog, CatalogError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| CatalogError::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Catalog::parse(&text, path)
     }
 
@@ -128,8 +138,11 @@ impl Catalog {
     }
 
     fn parse(text: &str, path: &Path) -> Result<Catalog, CatalogError> {
-        let datasets: BTreeMap<String, DatasetEntry> = serde_yaml_ng::from_str(text)
-            .map_err(|err| CatalogError::Format { path: path.to_path_buf(), message: err.to_string() })?;
+        let datasets: BTreeMap<String, DatasetEntry> =
+            serde_yaml_ng::from_str(text).map_err(|err| CatalogError::Format {
+                path: path.to_path_buf(),
+                message: err.to_string(),
+            })?;
         Ok(Catalog { datasets })
     }
 
@@ -156,7 +169,10 @@ mod tests {
     #[test]
     fn builtin_catalog_has_the_six_datasets() {
         let c = Catalog::builtin();
-        assert_eq!(c.names().collect::<Vec<_>>(), ["hcrl_ch", "hcrl_sa", "set_01", "set_02", "set_03", "set_04"]);
+        assert_eq!(
+            c.names().collect::<Vec<_>>(),
+            ["hcrl_ch", "hcrl_sa", "set_01", "set_02", "set_03", "set_04"]
+        );
         let sa = c.get("hcrl_sa").unwrap();
         assert_eq!(sa.test_subdirs.len(), 4);
         assert_eq!(c.get("set_01").unwrap().test_subdirs.len(), 6);
@@ -165,18 +181,34 @@ mod tests {
     #[test]
     fn csv_dir_resolves_against_the_data_root() {
         let sa = Catalog::builtin().get("hcrl_sa").unwrap().clone();
-        assert_eq!(sa.csv_path(Path::new("../shared/data")), Path::new("../shared/data/automotive/hcrl_sa"));
-        let custom = DatasetEntry { csv_dir: "/abs/x".into(), ..sa.clone() };
+        assert_eq!(
+            sa.csv_path(Path::new("../shared/data")),
+            Path::new("../shared/data/automotive/hcrl_sa")
+        );
+        let custom = DatasetEntry {
+            csv_dir: "/abs/x".into(),
+            ..sa.clone()
+        };
         assert_eq!(custom.csv_path(Path::new("data")), Path::new("/abs/x"));
-        let relative = DatasetEntry { csv_dir: "mine/x".into(), ..sa };
+        let relative = DatasetEntry {
+            csv_dir: "mine/x".into(),
+            ..sa
+        };
         assert_eq!(relative.csv_path(Path::new("d")), Path::new("d/mine/x"));
     }
 
     #[test]
     fn malformed_catalogs_name_the_file_and_line() {
-        let err = Catalog::parse("x:\n  domain: a\n  csv_dir: b\n  bogus: 1\n", Path::new("c.yaml")).unwrap_err();
+        let err = Catalog::parse(
+            "x:\n  domain: a\n  csv_dir: b\n  bogus: 1\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("catalog c.yaml: ") && msg.contains("bogus") && msg.contains("line"), "{msg}");
+        assert!(
+            msg.starts_with("catalog c.yaml: ") && msg.contains("bogus") && msg.contains("line"),
+            "{msg}"
+        );
         let err = Catalog::parse("x: [", Path::new("c.yaml")).unwrap_err();
         assert!(err.to_string().contains("c.yaml"));
     }

@@ -63,18 +63,34 @@ pub fn survey(name: &str, entry: &DatasetEntry, data_root: &Path) -> DatasetPres
         .into_iter()
         .map(|(role, folder)| {
             let path = dir.join(folder);
-            FolderPresence { name: folder.to_string(), role, exists: path.is_dir(), files: csv_files(&path, folder) }
+            FolderPresence {
+                name: folder.to_string(),
+                role,
+                exists: path.is_dir(),
+                files: csv_files(&path, folder),
+            }
         })
         .collect();
     let files = folders.iter().map(|f| f.files.len()).sum();
-    let bytes = folders.iter().flat_map(|f| &f.files).map(|(_, size)| size).sum();
+    let bytes = folders
+        .iter()
+        .flat_map(|f| &f.files)
+        .map(|(_, size)| size)
+        .sum();
     let filled = folders.iter().filter(|f| !f.files.is_empty()).count();
     let status = match filled {
         0 => PresenceStatus::Missing,
         n if n == folders.len() => PresenceStatus::Present,
         _ => PresenceStatus::Partial,
     };
-    DatasetPresence { name: name.to_string(), dir, status, files, bytes, folders }
+    DatasetPresence {
+        name: name.to_string(),
+        dir,
+        status,
+        files,
+        bytes,
+        folders,
+    }
 }
 
 fn csv_files(dir: &Path, folder: &str) -> Vec<(String, u64)> {
@@ -86,7 +102,10 @@ fn csv_files(dir: &Path, folder: &str) -> Vec<(String, u64)> {
         .filter(|e| e.path().extension().is_some_and(|ext| ext == "csv"))
         .filter_map(|e| {
             let size = e.metadata().ok().filter(|m| m.is_file())?.len();
-            Some((format!("{folder}/{}", e.file_name().to_string_lossy()), size))
+            Some((
+                format!("{folder}/{}", e.file_name().to_string_lossy()),
+                size,
+            ))
         })
         .collect();
     files.sort();
@@ -103,7 +122,10 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let catalog = Catalog::builtin();
         let sa = catalog.get("hcrl_sa").unwrap();
-        assert_eq!(survey("hcrl_sa", sa, root.path()).status, PresenceStatus::Missing);
+        assert_eq!(
+            survey("hcrl_sa", sa, root.path()).status,
+            PresenceStatus::Missing
+        );
 
         let base = root.path().join("automotive/hcrl_sa");
         std::fs::create_dir_all(base.join("train_01_attack_free")).unwrap();
@@ -118,6 +140,9 @@ mod tests {
             std::fs::create_dir_all(base.join(folder)).unwrap();
             std::fs::write(base.join(folder).join("x.csv"), "t\n").unwrap();
         }
-        assert_eq!(survey("hcrl_sa", sa, root.path()).status, PresenceStatus::Present);
+        assert_eq!(
+            survey("hcrl_sa", sa, root.path()).status,
+            PresenceStatus::Present
+        );
     }
 }

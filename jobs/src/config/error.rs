@@ -56,7 +56,9 @@ pub enum ConfigError {
         message: String,
     },
     /// A preset name is not `model,size`.
-    #[error("unknown preset `{0}`: expected MODEL,SIZE with MODEL in vgae|gat|dqn and SIZE in teacher|student")]
+    #[error(
+        "unknown preset `{0}`: expected MODEL,SIZE with MODEL in vgae|gat|dqn and SIZE in teacher|student"
+    )]
     UnknownPreset(String),
     /// Validation failed; each entry is one field's problem.
     #[error("invalid configuration:\n  - {}", .0.join("\n  - "))]

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::error::ConfigError;
 use super::pipeline::PipelineConfig;
+use crate::atomic::write_atomic;
 
 /// A config read from JSON, with the keys this version does not know.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,15 +77,17 @@ pub fn load_config(path: &Path) -> Result<LoadedConfig, ConfigError> {
 }
 
 /// Writes a `config.json` (pretty, two-space indent, as the reference's `json.dump(indent=2)`),
-/// atomically: a temporary file in the same directory, then a rename.
+/// atomically.
 pub fn save_config(config: &LoadedConfig, path: &Path) -> Result<(), ConfigError> {
-    let io_err = |source| ConfigError::Io { action: "write", path: path.to_path_buf(), source };
+    let io_err = |source| ConfigError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    };
     let mut text = serde_json::to_string_pretty(&Value::Object(config.to_json_map()))
         .map_err(|e| io_err(std::io::Error::other(e)))?;
     text.push('\n');
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(io_err)?;
-    std::fs::rename(&tmp, path).map_err(io_err)
+    write_atomic(path, text.as_bytes()).map_err(io_err)
 }
 
 /// One key whose value differs between two configs (`None`: absent on that side).

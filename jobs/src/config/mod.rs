@@ -12,7 +12,7 @@ mod validate;
 mod views;
 
 pub use error::ConfigError;
-pub use file::{LoadedConfig, config_diff, load_config, save_config, ConfigDifference};
+pub use file::{ConfigDifference, LoadedConfig, config_diff, load_config, save_config};
 pub use overrides::{Override, apply_overrides};
 pub use pipeline::{MemoryEstimation, ModelSize, MonitorMode, PipelineConfig, SchedulerType};
 pub use presets::{ModelKind, Preset};

@@ -23,9 +23,10 @@ impl FromStr for Override {
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         match raw.split_once('=') {
-            Some((key, value)) if !key.trim().is_empty() => {
-                Ok(Override { key: key.trim().replace('-', "_"), value: value.to_string() })
-            }
+            Some((key, value)) if !key.trim().is_empty() => Ok(Override {
+                key: key.trim().replace('-', "_"),
+                value: value.to_string(),
+            }),
             _ => Err(ConfigError::BadOverride {
                 raw: raw.to_string(),
                 message: "expected KEY=VALUE, e.g. gat_hidden=24".into(),
@@ -42,12 +43,16 @@ pub fn apply_overrides(
     let mut map = base.to_json_map();
     for o in overrides {
         let Some(current) = map.get(&o.key) else {
-            return Err(ConfigError::UnknownField { key: o.key.clone(), suggestion: closest_field(&o.key) });
+            return Err(ConfigError::UnknownField {
+                key: o.key.clone(),
+                suggestion: closest_field(&o.key),
+            });
         };
-        let parsed = parse_like(current, &o.value).map_err(|expected| ConfigError::BadOverride {
-            raw: format!("{}={}", o.key, o.value),
-            message: format!("expected {expected}"),
-        })?;
+        let parsed =
+            parse_like(current, &o.value).map_err(|expected| ConfigError::BadOverride {
+                raw: format!("{}={}", o.key, o.value),
+                message: format!("expected {expected}"),
+            })?;
         map.insert(o.key.clone(), parsed);
     }
     let loaded = LoadedConfig::from_json_map(map, "--set")?;
@@ -69,7 +74,10 @@ fn parse_like(current: &Value, raw: &str) -> Result<Value, &'static str> {
             .and_then(Number::from_f64)
             .map(Value::Number)
             .ok_or("a finite number"),
-        Value::Number(_) => raw.parse::<i64>().map(Value::from).map_err(|_| "an integer"),
+        Value::Number(_) => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "an integer"),
         Value::Array(_) => raw
             .trim_start_matches('[')
             .trim_end_matches(']')
@@ -103,8 +111,15 @@ mod tests {
 
     #[test]
     fn overrides_parse_each_type() {
-        let c = set(&["gat_hidden=24", "lr=0.01", "use_kd=yes", "teacher_path=a/b.pt",
-            "vgae_hidden_dims=80,40,16", "scheduler_t_max=-1", "model-size=student"])
+        let c = set(&[
+            "gat_hidden=24",
+            "lr=0.01",
+            "use_kd=yes",
+            "teacher_path=a/b.pt",
+            "vgae_hidden_dims=80,40,16",
+            "scheduler_t_max=-1",
+            "model-size=student",
+        ])
         .unwrap();
         assert_eq!(c.gat_hidden, 24);
         assert_eq!(c.lr, 0.01);
@@ -117,7 +132,10 @@ mod tests {
     #[test]
     fn unknown_key_gets_a_suggestion() {
         let err = set(&["gat_hiden=3"]).unwrap_err();
-        assert_eq!(err.to_string(), "--set gat_hiden: unknown config field (did you mean `gat_hidden`?)");
+        assert_eq!(
+            err.to_string(),
+            "--set gat_hiden: unknown config field (did you mean `gat_hidden`?)"
+        );
     }
 
     #[test]
@@ -129,7 +147,13 @@ mod tests {
         let err = set(&["gat_hidden=-4"]).unwrap_err().to_string();
         assert!(err.contains("field `gat_hidden`"), "{err}");
         let err = set(&["model_size=huge"]).unwrap_err().to_string();
-        assert!(err.contains("field `model_size`") && err.contains("teacher"), "{err}");
-        assert!(matches!("novalue".parse::<Override>(), Err(ConfigError::BadOverride { .. })));
+        assert!(
+            err.contains("field `model_size`") && err.contains("teacher"),
+            "{err}"
+        );
+        assert!(matches!(
+            "novalue".parse::<Override>(),
+            Err(ConfigError::BadOverride { .. })
+        ));
     }
 }

@@ -59,7 +59,10 @@ pub enum MemoryEstimation {
 /// The flat pipeline configuration. Field order is the reference's, so saved files read alike.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-#[expect(missing_docs, reason = "fields are documented by group in REFERENCE.md §2 and the user docs")]
+#[expect(
+    missing_docs,
+    reason = "fields are documented by group in REFERENCE.md §2 and the user docs"
+)]
 pub struct PipelineConfig {
     // Identity
     pub dataset: String,
@@ -263,6 +266,10 @@ impl PipelineConfig {
 
     /// The names of every field, in order.
     pub fn field_names() -> Vec<String> {
-        PipelineConfig::default().to_json_map().into_iter().map(|(k, _)| k).collect()
+        PipelineConfig::default()
+            .to_json_map()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
     }
 }

@@ -115,7 +115,9 @@ impl Preset {
             (Vgae, Teacher) => json!({"safety_factor": 0.55}),
             (Vgae, Student) => json!({"safety_factor": 0.6, "use_kd": true}),
             (Gat, Teacher) => json!({"safety_factor": 0.5}),
-            (Gat, Student) => json!({"lr": 0.001, "patience": 50, "safety_factor": 0.55, "use_kd": true}),
+            (Gat, Student) => {
+                json!({"lr": 0.001, "patience": 50, "safety_factor": 0.55, "use_kd": true})
+            }
             (Dqn, Teacher) => json!({"safety_factor": 0.45}),
             (Dqn, Student) => json!({"safety_factor": 0.5, "use_kd": true}),
         }
@@ -136,9 +138,15 @@ mod tests {
     fn student_gat_preset_matches_the_reference_table() {
         let c: Preset = "gat,student".parse().unwrap();
         let c = c.config();
-        assert_eq!((c.gat_hidden, c.gat_layers, c.gat_heads, c.gat_embedding_dim), (24, 2, 4, 8));
+        assert_eq!(
+            (c.gat_hidden, c.gat_layers, c.gat_heads, c.gat_embedding_dim),
+            (24, 2, 4, 8)
+        );
         assert_eq!(c.gat_fc_layers, 3);
-        assert_eq!((c.lr, c.patience, c.gat_dropout, c.safety_factor), (0.001, 50, 0.1, 0.55));
+        assert_eq!(
+            (c.lr, c.patience, c.gat_dropout, c.safety_factor),
+            (0.001, 50, 0.1, 0.55)
+        );
         assert!(c.use_kd);
         assert_eq!(c.model_size, ModelSize::Student);
     }
@@ -155,13 +163,19 @@ mod tests {
         let vgae = "vgae,teacher".parse::<Preset>().unwrap().config();
         assert_eq!((vgae.lr, vgae.safety_factor), (0.002, 0.55));
         let dqn = "dqn,student".parse::<Preset>().unwrap().config();
-        assert_eq!((dqn.dqn_hidden, dqn.dqn_layers, dqn.dqn_buffer_size), (160, 2, 50_000));
+        assert_eq!(
+            (dqn.dqn_hidden, dqn.dqn_layers, dqn.dqn_buffer_size),
+            (160, 2, 50_000)
+        );
     }
 
     #[test]
     fn bad_preset_names_are_rejected() {
         for bad in ["gat", "gat,large", "mlp,teacher", ""] {
-            assert!(matches!(bad.parse::<Preset>(), Err(ConfigError::UnknownPreset(_))), "{bad}");
+            assert!(
+                matches!(bad.parse::<Preset>(), Err(ConfigError::UnknownPreset(_))),
+                "{bad}"
+            );
         }
     }
 }

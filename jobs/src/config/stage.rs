@@ -25,8 +25,13 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in pipeline order.
-    pub const ALL: [Stage; 5] =
-        [Stage::Autoencoder, Stage::Curriculum, Stage::Normal, Stage::Fusion, Stage::Evaluation];
+    pub const ALL: [Stage; 5] = [
+        Stage::Autoencoder,
+        Stage::Curriculum,
+        Stage::Normal,
+        Stage::Fusion,
+        Stage::Evaluation,
+    ];
 
     /// The name used in run ids.
     pub fn as_str(self) -> &'static str {
@@ -64,14 +69,24 @@ impl FromStr for Stage {
         Stage::ALL
             .into_iter()
             .find(|stage| stage.as_str() == s)
-            .ok_or_else(|| format!("unknown stage `{s}` (expected autoencoder|curriculum|normal|fusion|evaluation)"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown stage `{s}` (expected autoencoder|curriculum|normal|fusion|evaluation)"
+                )
+            })
     }
 }
 
 /// The run id: `{dataset}/{model_size}_{stage}` plus `_kd` when distilled.
 pub fn run_id(config: &PipelineConfig, stage: Stage) -> String {
     let kd = if config.use_kd { "_kd" } else { "" };
-    format!("{}/{}_{}{}", config.dataset, config.model_size.as_str(), stage, kd)
+    format!(
+        "{}/{}_{}{}",
+        config.dataset,
+        config.model_size.as_str(),
+        stage,
+        kd
+    )
 }
 
 #[cfg(test)]
@@ -83,7 +98,10 @@ mod tests {
     fn run_ids_follow_the_legacy_layout() {
         let mut c: PipelineConfig = "gat,student".parse::<Preset>().unwrap().config();
         c.dataset = "hcrl_sa".into();
-        assert_eq!(run_id(&c, Stage::Curriculum), "hcrl_sa/student_curriculum_kd");
+        assert_eq!(
+            run_id(&c, Stage::Curriculum),
+            "hcrl_sa/student_curriculum_kd"
+        );
         c.use_kd = false;
         assert_eq!(run_id(&c, Stage::Fusion), "hcrl_sa/student_fusion");
         assert_eq!("evaluation".parse::<Stage>(), Ok(Stage::Evaluation));

@@ -33,17 +33,30 @@ impl PipelineConfig {
             }
         };
         check(self.lr > 0.0, format!("lr must be > 0 (got {})", self.lr));
-        check(self.max_epochs >= 1, format!("max_epochs must be >= 1 (got {})", self.max_epochs));
-        check(self.batch_size >= 1, format!("batch_size must be >= 1 (got {})", self.batch_size));
+        check(
+            self.max_epochs >= 1,
+            format!("max_epochs must be >= 1 (got {})", self.max_epochs),
+        );
+        check(
+            self.batch_size >= 1,
+            format!("batch_size must be >= 1 (got {})", self.batch_size),
+        );
         check(
             self.dqn_gamma > 0.0 && self.dqn_gamma <= 1.0,
             format!("dqn_gamma must be in (0, 1] (got {})", self.dqn_gamma),
         );
         check(
             self.safety_factor > 0.0 && self.safety_factor <= 1.0,
-            format!("safety_factor must be in (0, 1] (got {})", self.safety_factor),
+            format!(
+                "safety_factor must be in (0, 1] (got {})",
+                self.safety_factor
+            ),
         );
-        if problems.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(problems)) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
     }
 }
 
@@ -68,7 +81,10 @@ pub fn validate_for_stage(
         Some(entry) => {
             let dir = entry.csv_path(ctx.data_root);
             if !dir.is_dir() {
-                problems.push(format!("dataset: data directory {} does not exist", dir.display()));
+                problems.push(format!(
+                    "dataset: data directory {} does not exist",
+                    dir.display()
+                ));
             }
         }
     }
@@ -79,7 +95,11 @@ pub fn validate_for_stage(
         check_teacher(config, ctx, &mut problems);
     }
     check_prerequisites(config, stage, ctx, &mut problems);
-    if problems.is_empty() { Ok(warnings) } else { Err(ConfigError::Invalid(problems)) }
+    if problems.is_empty() {
+        Ok(warnings)
+    } else {
+        Err(ConfigError::Invalid(problems))
+    }
 }
 
 fn check_teacher(config: &PipelineConfig, ctx: &StageCheckContext<'_>, problems: &mut Vec<String>) {
@@ -89,11 +109,17 @@ fn check_teacher(config: &PipelineConfig, ctx: &StageCheckContext<'_>, problems:
     }
     let checkpoint = ctx.base_dir.join(&config.teacher_path);
     if !checkpoint.is_file() {
-        problems.push(format!("teacher_path: teacher checkpoint {} does not exist", checkpoint.display()));
+        problems.push(format!(
+            "teacher_path: teacher checkpoint {} does not exist",
+            checkpoint.display()
+        ));
     }
     let frozen = checkpoint.with_file_name("config.json");
     if !frozen.is_file() {
-        problems.push(format!("teacher_path: teacher config {} does not exist", frozen.display()));
+        problems.push(format!(
+            "teacher_path: teacher config {} does not exist",
+            frozen.display()
+        ));
     }
 }
 
@@ -109,7 +135,13 @@ fn check_prerequisites(
         .filter_map(|&upstream| {
             let dir = stage_dir(config, upstream, ctx);
             let complete = dir.join(BEST_CHECKPOINT).is_file() && dir.join("config.json").is_file();
-            (!complete).then(|| format!("{} (checkpoint and config.json in {})", upstream, dir.display()))
+            (!complete).then(|| {
+                format!(
+                    "{} (checkpoint and config.json in {})",
+                    upstream,
+                    dir.display()
+                )
+            })
         })
         .collect();
     let satisfied = if stage == Stage::Evaluation {
@@ -118,11 +150,20 @@ fn check_prerequisites(
         missing.is_empty()
     };
     if !satisfied {
-        let joiner = if stage == Stage::Evaluation { " or " } else { " and " };
-        problems.push(format!("{stage} needs the output of {}", missing.join(joiner)));
+        let joiner = if stage == Stage::Evaluation {
+            " or "
+        } else {
+            " and "
+        };
+        problems.push(format!(
+            "{stage} needs the output of {}",
+            missing.join(joiner)
+        ));
     }
 }
 
 fn stage_dir(config: &PipelineConfig, stage: Stage, ctx: &StageCheckContext<'_>) -> PathBuf {
-    ctx.base_dir.join(&config.experiment_root).join(run_id(config, stage))
+    ctx.base_dir
+        .join(&config.experiment_root)
+        .join(run_id(config, stage))
 }

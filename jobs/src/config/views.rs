@@ -45,7 +45,10 @@ pub struct DqnConfig {
 
 /// Knowledge distillation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[expect(missing_docs, reason = "same meaning as `use_kd`, `teacher_path` and the `kd_*` fields")]
+#[expect(
+    missing_docs,
+    reason = "same meaning as `use_kd`, `teacher_path` and the `kd_*` fields"
+)]
 pub struct KdConfig {
     pub enabled: bool,
     pub teacher_path: String,
@@ -57,7 +60,10 @@ pub struct KdConfig {
 
 /// The fusion stage's sampling and training budget.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[expect(missing_docs, reason = "same meaning as the fusion fields of the flat config")]
+#[expect(
+    missing_docs,
+    reason = "same meaning as the fusion fields of the flat config"
+)]
 pub struct FusionConfig {
     pub episodes: u32,
     pub max_samples: u32,

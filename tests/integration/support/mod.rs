@@ -5,13 +5,19 @@ use std::process::{Command, Output};
 /// The `kdgat` binary under test, with a clean environment for its own settings.
 pub fn kdgat() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kdgat"));
-    command.env_remove("KDGAT_CATALOG").env_remove("KDGAT_DATA_ROOT").env_remove("RUST_LOG");
+    command
+        .env_remove("KDGAT_CATALOG")
+        .env_remove("KDGAT_DATA_ROOT")
+        .env_remove("RUST_LOG");
     command
 }
 
 /// Runs `kdgat ARGS` and returns its output.
 pub fn run(args: &[&str]) -> Output {
-    kdgat().args(args).output().expect("failed to run the kdgat binary")
+    kdgat()
+        .args(args)
+        .output()
+        .expect("failed to run the kdgat binary")
 }
 
 /// Standard output as text.
@@ -34,8 +40,36 @@ pub fn service(var: &str, test: &str) -> Option<String> {
             panic!("{test}: {var} is not set; scripts/test.sh starts the services and sets it")
         }
         _ => {
-            println!("skipped {test}: {var} is not set (run scripts/test.sh to start the services)");
+            println!(
+                "skipped {test}: {var} is not set (run scripts/test.sh to start the services)"
+            );
             None
         }
     }
+}
+
+/// A Python with numpy, pandas and pyarrow (`KDGAT_PYTHON`, set by the test command), or `None` with a
+/// skip notice; required like the services under `KDGAT_REQUIRE_SERVICES=1`.
+pub fn python(test: &str) -> Option<String> {
+    service("KDGAT_PYTHON", test)
+}
+
+/// The shared folder's `data/` root, or `None` with a skip notice (a failure under CI).
+pub fn shared_data_root(test: &str) -> Option<std::path::PathBuf> {
+    kdgat_jobs::reference_data::shared_dir_or_skip(test).map(|dir| dir.join("data"))
+}
+
+/// Runs `kdgat ARGS` in `dir`, asserting success; returns stdout.
+pub fn run_ok_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = kdgat()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("failed to run the kdgat binary");
+    assert!(
+        out.status.success(),
+        "kdgat {args:?} failed: {}",
+        stderr(&out)
+    );
+    stdout(&out)
 }

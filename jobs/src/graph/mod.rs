@@ -1,0 +1,23 @@
+//! CAN windows to graphs (REFERENCE.md §4): capture selection per mode, the id vocabulary,
+//! 100-message windows, the graph of each window, the seeded split, and the graph cache.
+
+mod build;
+pub mod cache;
+pub mod cache_file;
+mod sequence;
+mod set;
+mod sources;
+mod split;
+mod vocab;
+mod window;
+
+pub use build::{
+    BuiltGraphs, GraphError, GraphInput, GraphOptions, build_graphs, build_one_graph,
+    parquet_path_for, sources_for,
+};
+pub use sequence::{GraphMode, LEGACY_CHUNK_ROWS, MessageSequence, STRIDE, WINDOW_SIZE};
+pub use set::{GraphRef, GraphSet};
+pub use sources::{CaptureFile, DatasetSources, LEGACY_EXCLUDED, select_sources};
+pub use split::{TRAIN_FRACTION, split_indices};
+pub use vocab::Vocabulary;
+pub use window::{EDGE_FEATURES, Graph, NO_TARGET, NODE_FEATURES, WindowRows, build_graph};
