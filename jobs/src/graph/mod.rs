@@ -8,6 +8,8 @@ mod sequence;
 mod set;
 mod sources;
 mod split;
+#[cfg(feature = "train")]
+pub mod tensors;
 mod vocab;
 mod window;
 
