@@ -1,7 +1,19 @@
 //! Batch schedulers for kdgat: SLURM through its command-line tools (sbatch, squeue, sacct, scancel,
-//! scontrol via `std::process`) and a local executor.
+//! scontrol via `std::process`) and a local executor, behind one [`Scheduler`] trait.
 //!
-//! Every external call is split into *render → run → parse*: rendering and parsing are pure
-//! functions; only [`command::run_checked`] touches `std::process`.
+//! Glossary: a *batch job* is what a scheduler runs (one attempt of a run); its id is a
+//! [`SchedulerJobId`]. Every external call is split into *render → run → parse*: rendering and
+//! parsing are pure functions; only [`command::run_checked`] touches `std::process`.
 
 pub mod command;
+mod error;
+pub mod local;
+mod scheduler;
+pub mod slurm;
+mod spec;
+mod status;
+
+pub use error::ClusterError;
+pub use scheduler::{Scheduler, SchedulerJobId};
+pub use spec::{BatchJobSpec, GpuRequest, SpecError};
+pub use status::{ExitStatus, JobState, JobStatus, NEVER_RUNNABLE_REASONS};

@@ -1,0 +1,231 @@
+//! `LocalScheduler`: the [`Scheduler`] for one machine. Each job runs as a child process in its own
+//! process group under a small shell wrapper that records the exit code in `<attempt dir>/exit_code`;
+//! stdout and stderr go to the attempt directory. A concurrency limit queues the rest. Every job has a
+//! registry entry (`<root>/<id>/`: spec, pid), so a restarted supervisor re-attaches to jobs still
+//! running or finished, by pid and exit file. Cancel is SIGTERM to the group, a grace period, SIGKILL.
+
+mod process_group;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+
+use crate::error::ClusterError;
+use crate::scheduler::{Scheduler, SchedulerJobId};
+use crate::spec::BatchJobSpec;
+use crate::status::{ExitStatus, JobState, JobStatus};
+
+/// Records the command's exit code atomically; a TERM to the group ends the command, then the trap
+/// lets the wrapper write the code (143) before it exits.
+const WRAPPER: &str = r#"trap 'kdgat_terminated=1' TERM
+"$@"
+code=$?
+printf '%s\n' "$code" > "$KDGAT_EXIT_FILE.tmp" && mv "$KDGAT_EXIT_FILE.tmp" "$KDGAT_EXIT_FILE"
+exit "$code""#;
+
+/// How the local executor runs jobs.
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    /// Registry of jobs (`<root>/<id>/spec.json`, `pid`, `cancelled`).
+    pub root: PathBuf,
+    /// Jobs running at once; the rest wait in submission order.
+    pub max_running: usize,
+    /// Time between SIGTERM and SIGKILL on cancel.
+    pub grace: Duration,
+}
+
+#[derive(Default)]
+struct LocalState {
+    next_id: u64,
+    queued: VecDeque<SchedulerJobId>,
+    children: HashMap<SchedulerJobId, Child>,
+}
+
+/// The local executor.
+pub struct LocalScheduler {
+    config: LocalConfig,
+    state: Mutex<LocalState>,
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> ClusterError + '_ {
+    move |source| ClusterError::Io { path: path.to_path_buf(), source }
+}
+
+impl LocalScheduler {
+    /// Opens (or creates) the registry; ids continue after the highest one found there.
+    pub fn new(config: LocalConfig) -> Result<Self, ClusterError> {
+        std::fs::create_dir_all(&config.root).map_err(io_error(&config.root))?;
+        let highest = std::fs::read_dir(&config.root)
+            .map_err(io_error(&config.root))?
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.strip_prefix("local-")?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        let state = LocalState { next_id: highest + 1, ..LocalState::default() };
+        Ok(LocalScheduler { config, state: Mutex::new(state) })
+    }
+
+    fn entry(&self, id: &SchedulerJobId) -> PathBuf {
+        self.config.root.join(&id.0)
+    }
+
+    fn spec_of(&self, id: &SchedulerJobId) -> Option<BatchJobSpec> {
+        let text = std::fs::read_to_string(self.entry(id).join("spec.json")).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    fn pid_of(&self, id: &SchedulerJobId) -> Option<u32> {
+        std::fs::read_to_string(self.entry(id).join("pid")).ok()?.trim().parse().ok()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LocalState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reaps finished children and starts queued jobs while there is room.
+    fn advance(&self, state: &mut LocalState) -> Result<(), ClusterError> {
+        state.children.retain(|_, child| matches!(child.try_wait(), Ok(None)));
+        while state.children.len() < self.config.max_running {
+            let Some(id) = state.queued.pop_front() else { break };
+            let child = self.spawn(&id)?;
+            state.children.insert(id, child);
+        }
+        Ok(())
+    }
+
+    fn spawn(&self, id: &SchedulerJobId) -> Result<Child, ClusterError> {
+        let entry = self.entry(id);
+        let spec = self.spec_of(id).ok_or_else(|| ClusterError::Io {
+            path: entry.join("spec.json"),
+            source: std::io::Error::other("missing or unreadable spec"),
+        })?;
+        let dir = &spec.attempt_dir;
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+        let _ = std::fs::remove_file(dir.join("exit_code"));
+        let stdout = std::fs::File::create(dir.join("stdout")).map_err(io_error(dir))?;
+        let stderr = std::fs::File::create(dir.join("stderr")).map_err(io_error(dir))?;
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(WRAPPER)
+            .arg("kdgat-local")
+            .args(&spec.command)
+            .envs(spec.env.iter().map(|(k, v)| (k, v)))
+            .env("KDGAT_EXIT_FILE", dir.join("exit_code"))
+            .current_dir(&spec.workdir)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .process_group(0)
+            .spawn()
+            .map_err(io_error(&spec.workdir))?;
+        std::fs::write(entry.join("pid"), format!("{}\n", child.id())).map_err(io_error(&entry))?;
+        Ok(child)
+    }
+
+    fn status_of(&self, id: &SchedulerJobId, state: &mut LocalState) -> JobStatus {
+        if state.queued.contains(id) {
+            return JobStatus::new(JobState::Pending);
+        }
+        let Some(spec) = self.spec_of(id) else { return JobStatus::new(JobState::Lost) };
+        let cancelled = self.entry(id).join("cancelled").exists();
+        let exit_code = std::fs::read_to_string(spec.attempt_dir.join("exit_code")).ok().and_then(|t| t.trim().parse::<i32>().ok());
+        if let Some(code) = exit_code {
+            return finished(code, 0, cancelled);
+        }
+        if let Some(child) = state.children.get_mut(id) {
+            return match child.try_wait() {
+                Ok(None) => JobStatus::new(JobState::Running),
+                // Ended without an exit record: the wrapper itself was killed.
+                Ok(Some(status)) => finished(status.code().unwrap_or(0), status.signal().unwrap_or(0), cancelled),
+                Err(_) => JobStatus::new(JobState::Lost),
+            };
+        }
+        match self.pid_of(id) {
+            Some(pid) if process_group::is_running(pid) => JobStatus::new(JobState::Running),
+            _ if cancelled => JobStatus::new(JobState::Cancelled { by: None }),
+            _ => JobStatus::new(JobState::Lost),
+        }
+    }
+
+    /// Stops a running job's process group (TERM, grace, KILL) and waits for it.
+    fn stop(&self, id: &SchedulerJobId, state: &mut LocalState) {
+        if let Some(pid) = self.pid_of(id) {
+            process_group::terminate_group(pid, self.config.grace);
+        }
+        if let Some(mut child) = state.children.remove(id) {
+            let _ = child.wait();
+        }
+    }
+}
+
+fn finished(code: i32, signal: i32, cancelled: bool) -> JobStatus {
+    let exit = ExitStatus { code: u8::try_from(code).unwrap_or(u8::MAX), signal: u8::try_from(signal).unwrap_or(u8::MAX) };
+    let state = match (cancelled, code, signal) {
+        (true, _, _) => JobState::Cancelled { by: None },
+        (false, 0, 0) => JobState::Completed,
+        _ => JobState::Failed,
+    };
+    JobStatus { state, exit: Some(exit), reason: None, restarts: 0 }
+}
+
+impl Scheduler for LocalScheduler {
+    fn submit(&self, spec: &BatchJobSpec) -> Result<SchedulerJobId, ClusterError> {
+        spec.validate()?;
+        let mut state = self.lock();
+        let id = SchedulerJobId(format!("local-{}", state.next_id));
+        state.next_id += 1;
+        let entry = self.entry(&id);
+        std::fs::create_dir_all(&entry).map_err(io_error(&entry))?;
+        let json = serde_json::to_vec_pretty(spec).map_err(|e| ClusterError::Io { path: entry.clone(), source: e.into() })?;
+        std::fs::write(entry.join("spec.json"), json).map_err(io_error(&entry))?;
+        state.queued.push_back(id.clone());
+        self.advance(&mut state)?;
+        Ok(id)
+    }
+
+    fn poll(&self, ids: &[SchedulerJobId]) -> Result<BTreeMap<SchedulerJobId, JobStatus>, ClusterError> {
+        let mut state = self.lock();
+        let statuses = ids.iter().map(|id| (id.clone(), self.status_of(id, &mut state))).collect();
+        self.advance(&mut state)?;
+        Ok(statuses)
+    }
+
+    fn cancel(&self, id: &SchedulerJobId) -> Result<(), ClusterError> {
+        let mut state = self.lock();
+        let entry = self.entry(id);
+        if !entry.is_dir() {
+            return Ok(());
+        }
+        std::fs::write(entry.join("cancelled"), "").map_err(io_error(&entry))?;
+        state.queued.retain(|queued| queued != id);
+        self.stop(id, &mut state);
+        self.advance(&mut state)
+    }
+
+    fn requeue(&self, id: &SchedulerJobId) -> Result<(), ClusterError> {
+        let mut state = self.lock();
+        self.stop(id, &mut state);
+        let _ = std::fs::remove_file(self.entry(id).join("cancelled"));
+        if let Some(spec) = self.spec_of(id) {
+            let _ = std::fs::remove_file(spec.attempt_dir.join("exit_code"));
+        }
+        if !state.queued.contains(id) {
+            state.queued.push_back(id.clone());
+        }
+        self.advance(&mut state)
+    }
+
+    fn find_by_name(&self, name: &str) -> Result<Vec<(SchedulerJobId, JobStatus)>, ClusterError> {
+        let ids: Vec<SchedulerJobId> = std::fs::read_dir(&self.config.root)
+            .map_err(io_error(&self.config.root))?
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str().map(|s| SchedulerJobId(s.to_string())))
+            .filter(|id| self.spec_of(id).is_some_and(|spec| spec.name == name))
+            .collect();
+        Ok(self.poll(&ids)?.into_iter().collect())
+    }
+}

@@ -1,0 +1,62 @@
+//! The sbatch script of a spec, rendered by a pure function. The command runs through `exec`, so the
+//! batch shell becomes the job and receives `--signal=B:USR2@grace` itself.
+
+use std::fmt::Write;
+
+use crate::command::shell_quote;
+use crate::spec::{BatchJobSpec, SpecError};
+
+/// Renders the batch script for a validated spec.
+pub fn render_sbatch_script(spec: &BatchJobSpec) -> Result<String, SpecError> {
+    spec.validate()?;
+    let mut s = String::from("#!/bin/bash\n");
+    let mut directive = |line: String| {
+        // Writing to a String cannot fail.
+        let _ = writeln!(s, "#SBATCH {line}");
+    };
+    directive(format!("--job-name={}", spec.name));
+    directive(format!("--chdir={}", spec.workdir.display()));
+    directive(format!("--output={}/stdout", spec.attempt_dir.display()));
+    directive(format!("--error={}/stderr", spec.attempt_dir.display()));
+    if let Some(partition) = &spec.partition {
+        directive(format!("--partition={partition}"));
+    }
+    if let Some(account) = &spec.account {
+        directive(format!("--account={account}"));
+    }
+    if let Some(minutes) = spec.time_minutes {
+        directive(format!("--time={minutes}"));
+    }
+    if let Some(mem) = spec.mem_mb {
+        directive(format!("--mem={mem}M"));
+    }
+    if let Some(cpus) = spec.cpus {
+        directive(format!("--cpus-per-task={cpus}"));
+    }
+    if let Some(gpus) = &spec.gpus {
+        match &gpus.kind {
+            Some(kind) => directive(format!("--gres=gpu:{kind}:{}", gpus.count)),
+            None => directive(format!("--gpus-per-node={}", gpus.count)),
+        }
+    }
+    if let Some(constraint) = &spec.constraint {
+        directive(format!("--constraint={constraint}"));
+    }
+    if !spec.exclude.is_empty() {
+        directive(format!("--exclude={}", spec.exclude.join(",")));
+    }
+    if let Some(grace) = spec.signal_grace_seconds {
+        directive(format!("--signal=B:USR2@{grace}"));
+    }
+    directive(if spec.requeue { "--requeue".into() } else { "--no-requeue".into() });
+    s.push_str("set -euo pipefail\n");
+    for (key, value) in &spec.env {
+        let _ = writeln!(s, "export {key}={}", shell_quote(value));
+    }
+    let command: Vec<String> = spec.command.iter().map(|w| shell_quote(w)).collect();
+    let _ = writeln!(s, "exec {}", command.join(" "));
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,249 @@
+//! What a scheduler says about a batch job: its state (every SLURM job state, mapped by a closed
+//! match; an unknown state is an error, never a guess), exit status `code:signal`, reason and
+//! restarts. This is the scheduler's view; the orchestrator's run state lives elsewhere.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A batch job's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JobState {
+    /// Queued, waiting for resources or a dependency (see the reason).
+    Pending,
+    /// Allocated; nodes booting.
+    Configuring,
+    /// Executing.
+    Running,
+    /// Finished or cancelled; cleanup (epilog) in progress.
+    Completing,
+    /// Exited 0.
+    Completed,
+    /// Non-zero exit or other failure.
+    Failed,
+    /// Reached its time limit.
+    Timeout,
+    /// Cancelled by a user (uid when SLURM says `CANCELLED by <uid>`) or an administrator.
+    Cancelled {
+        /// The uid that cancelled it, when known.
+        by: Option<u32>,
+    },
+    /// An allocated node failed.
+    NodeFail,
+    /// Preempted by a higher-priority job.
+    Preempted,
+    /// Exceeded its memory.
+    OutOfMemory,
+    /// Failed to launch (hardware), cannot be requeued.
+    BootFail,
+    /// Its deadline passed before it could start.
+    Deadline,
+    /// Being requeued.
+    Requeued,
+    /// Requeued and held.
+    RequeueHold,
+    /// Requeued by a federation.
+    RequeueFed,
+    /// Held because its reservation was deleted.
+    ResvDelHold,
+    /// Being resized.
+    Resizing,
+    /// Suspended; resources released.
+    Suspended,
+    /// Held after a special exit.
+    SpecialExit,
+    /// Revoked by a federation.
+    Revoked,
+    /// Stopped by SIGSTOP, resources kept.
+    Stopped,
+    /// Being signalled.
+    Signaling,
+    /// Staging out data.
+    StageOut,
+    /// Launch failed.
+    LaunchFailed,
+    /// Reconfiguration failed.
+    ReconfigFail,
+    /// Waiting for a node to power up.
+    PowerUpNode,
+    /// Waiting for a database update.
+    UpdateDb,
+    /// Not SLURM's: the scheduler no longer knows the job (gone from queue and accounting, or a local
+    /// process that vanished without an exit record).
+    Lost,
+}
+
+impl JobState {
+    /// Parses a SLURM state as squeue, sacct or scontrol print it.
+    pub fn from_slurm(text: &str) -> Result<JobState, String> {
+        let text = text.trim();
+        if let Some(rest) = text.strip_prefix("CANCELLED") {
+            let by = rest.trim().strip_prefix("by ").and_then(|uid| uid.trim().parse().ok());
+            return if rest.is_empty() || rest.starts_with(' ') { Ok(JobState::Cancelled { by }) } else { Err(unknown(text)) };
+        }
+        Ok(match text {
+            "PENDING" | "PD" => JobState::Pending,
+            "CONFIGURING" | "CF" => JobState::Configuring,
+            "RUNNING" | "R" => JobState::Running,
+            "COMPLETING" | "CG" => JobState::Completing,
+            "COMPLETED" | "CD" => JobState::Completed,
+            "FAILED" | "F" => JobState::Failed,
+            "TIMEOUT" | "TO" => JobState::Timeout,
+            "CA" => JobState::Cancelled { by: None },
+            "NODE_FAIL" | "NF" => JobState::NodeFail,
+            "PREEMPTED" | "PR" => JobState::Preempted,
+            "OUT_OF_MEMORY" | "OOM" => JobState::OutOfMemory,
+            "BOOT_FAIL" | "BF" => JobState::BootFail,
+            "DEADLINE" | "DL" => JobState::Deadline,
+            "REQUEUED" | "RQ" => JobState::Requeued,
+            "REQUEUE_HOLD" | "RH" => JobState::RequeueHold,
+            "REQUEUE_FED" | "RF" => JobState::RequeueFed,
+            "RESV_DEL_HOLD" | "RD" => JobState::ResvDelHold,
+            "RESIZING" | "RS" => JobState::Resizing,
+            "SUSPENDED" | "S" => JobState::Suspended,
+            "SPECIAL_EXIT" | "SE" => JobState::SpecialExit,
+            "REVOKED" | "RV" => JobState::Revoked,
+            "STOPPED" | "ST" => JobState::Stopped,
+            "SIGNALING" | "SI" => JobState::Signaling,
+            "STAGE_OUT" | "SO" => JobState::StageOut,
+            "LAUNCH_FAILED" => JobState::LaunchFailed,
+            "RECONFIG_FAIL" => JobState::ReconfigFail,
+            "POWER_UP_NODE" => JobState::PowerUpNode,
+            "UPDATE_DB" => JobState::UpdateDb,
+            other => return Err(unknown(other)),
+        })
+    }
+
+    /// Whether the job has ended for good (no further state change without a requeue).
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            JobState::Completed
+                | JobState::Failed
+                | JobState::Timeout
+                | JobState::Cancelled { .. }
+                | JobState::NodeFail
+                | JobState::OutOfMemory
+                | JobState::BootFail
+                | JobState::Deadline
+                | JobState::Revoked
+                | JobState::LaunchFailed
+                | JobState::Lost
+        )
+    }
+}
+
+fn unknown(text: &str) -> String {
+    format!("unknown SLURM job state `{text}`")
+}
+
+/// A job's exit status: the 8-bit exit code and the signal that ended it (SLURM's `code:signal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ExitStatus {
+    /// The exit code.
+    pub code: u8,
+    /// The terminating signal, 0 if none.
+    pub signal: u8,
+}
+
+impl ExitStatus {
+    /// Parses `code:signal`.
+    pub fn parse(text: &str) -> Result<ExitStatus, String> {
+        let bad = || format!("exit code `{text}` is not code:signal");
+        let (code, signal) = text.trim().split_once(':').ok_or_else(bad)?;
+        Ok(ExitStatus { code: code.parse().map_err(|_| bad())?, signal: signal.parse().map_err(|_| bad())? })
+    }
+}
+
+impl fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.code, self.signal)
+    }
+}
+
+/// Pending reasons after which a job can never start: it must be cancelled and resubmitted.
+pub const NEVER_RUNNABLE_REASONS: [&str; 7] = [
+    "DependencyNeverSatisfied",
+    "BadConstraints",
+    "PartitionConfig",
+    "PartitionNodeLimit",
+    "PartitionTimeLimit",
+    "InvalidAccount",
+    "InvalidQOS",
+];
+
+/// Everything the scheduler knows about one job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobStatus {
+    /// The state.
+    pub state: JobState,
+    /// The exit status, once known (sacct, scontrol, or the local exit file).
+    pub exit: Option<ExitStatus>,
+    /// The scheduler's reason (pending reason, failure reason), if any.
+    pub reason: Option<String>,
+    /// How many times it was requeued.
+    pub restarts: u32,
+}
+
+impl JobStatus {
+    /// A status with just a state.
+    pub fn new(state: JobState) -> Self {
+        JobStatus { state, exit: None, reason: None, restarts: 0 }
+    }
+
+    /// Why the job can never run, if it is stuck pending for such a reason.
+    pub fn never_runnable(&self) -> Option<&str> {
+        let reason = self.reason.as_deref()?;
+        (self.state == JobState::Pending && NEVER_RUNNABLE_REASONS.contains(&reason)).then_some(reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_name_and_code_parses_and_unknown_ones_fail() {
+        for (text, state) in [
+            ("PENDING", JobState::Pending),
+            ("CD", JobState::Completed),
+            ("CANCELLED by 0", JobState::Cancelled { by: Some(0) }),
+            ("CANCELLED by 1234", JobState::Cancelled { by: Some(1234) }),
+            ("CANCELLED", JobState::Cancelled { by: None }),
+            ("OUT_OF_MEMORY", JobState::OutOfMemory),
+            ("NODE_FAIL", JobState::NodeFail),
+            ("SPECIAL_EXIT", JobState::SpecialExit),
+            ("REVOKED", JobState::Revoked),
+            ("STOPPED", JobState::Stopped),
+            ("RESIZING", JobState::Resizing),
+            ("DEADLINE", JobState::Deadline),
+            ("REQUEUED", JobState::Requeued),
+            ("PREEMPTED", JobState::Preempted),
+            ("BOOT_FAIL", JobState::BootFail),
+            ("SUSPENDED", JobState::Suspended),
+        ] {
+            assert_eq!(JobState::from_slurm(text), Ok(state), "{text}");
+        }
+        for bad in ["", "DONE", "CANCELLEDX", "running", "COMPLETED+"] {
+            assert!(JobState::from_slurm(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn exit_status_is_code_colon_signal() {
+        assert_eq!(ExitStatus::parse("3:0"), Ok(ExitStatus { code: 3, signal: 0 }));
+        assert_eq!(ExitStatus::parse("0:15").unwrap().to_string(), "0:15");
+        for bad in ["3", "a:b", "300:0", ""] {
+            assert!(ExitStatus::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stuck_reasons_are_recognised() {
+        let mut s = JobStatus::new(JobState::Pending);
+        s.reason = Some("DependencyNeverSatisfied".into());
+        assert_eq!(s.never_runnable(), Some("DependencyNeverSatisfied"));
+        s.reason = Some("Resources".into());
+        assert_eq!(s.never_runnable(), None);
+    }
+}
