@@ -11,7 +11,9 @@ set -euo pipefail
 DIR="${KDGAT_SLURM_DIR:-/var/tmp/kdgat/slurm}"
 WITH_DBD="${SLURM_WITH_DBD:-1}"
 NODE="$(hostname -s)"
-CPUS="$(nproc)"
+# The node advertises more CPUs than the machine has (config_overrides), so that tests and sweeps of
+# short jobs run several at a time on a 2-core machine; SLURM_CPUS overrides it.
+CPUS="${SLURM_CPUS:-$(( $(nproc) > 8 ? $(nproc) : 8 ))}"
 MEM_MB=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
 
 log() { echo "slurm-up: $*"; }
@@ -67,6 +69,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=1024
 MpiDefault=none
+SlurmdParameters=config_overrides
 MailProg=/bin/true
 ReturnToService=2
 MinJobAge=3600

@@ -4,6 +4,7 @@
 //! - `data_stages`: ingest and graph construction on the real hcrl_sa captures;
 //! - `data_inputs`: bad and odd input files, on small captures written by the tests;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
+//! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
 //! - `support`: the `kdgat` command builder and the service gate.
 //!
@@ -15,4 +16,5 @@ mod data_inputs;
 mod data_stages;
 mod real_mlflow;
 mod real_slurm;
+mod schedulers;
 mod support;

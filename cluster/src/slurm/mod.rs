@@ -24,6 +24,9 @@ use crate::scheduler::{Scheduler, SchedulerJobId};
 use crate::spec::BatchJobSpec;
 use crate::status::{JobState, JobStatus};
 
+/// How many times (200 ms apart) `requeue` checks that the job is pending again before releasing it.
+const REQUEUE_SETTLE_CHECKS: usize = 100;
+
 /// How to reach SLURM.
 #[derive(Debug, Clone)]
 pub struct SlurmConfig {
@@ -181,7 +184,18 @@ impl Scheduler for SlurmScheduler {
 
     fn requeue(&self, id: &SchedulerJobId) -> Result<(), ClusterError> {
         self.call("scontrol", vec!["requeue".into(), id.0.clone()])?;
-        // A requeued job is held back ~120 s (BeginTime); release it at once.
+        // A requeued job is held back ~120 s (BeginTime). Releasing it only sticks once the old run has
+        // finished completing and the job is pending again, so wait for that (a few seconds at most).
+        let show = || self.call("scontrol", vec!["-o".into(), "show".into(), "job".into(), id.0.clone()]);
+        for _ in 0..REQUEUE_SETTLE_CHECKS {
+            let pending = show().ok().and_then(|out| parse_scontrol_jobs(&out).ok()).is_some_and(|jobs| {
+                jobs.iter().any(|j| j.status.state == JobState::Pending && j.status.reason.as_deref() == Some("BeginTime"))
+            });
+            if pending {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
         self.call("scontrol", vec!["update".into(), format!("JobId={}", id.0), "StartTime=now".into()]).map(|_| ())
     }
 
@@ -201,3 +215,6 @@ impl Scheduler for SlurmScheduler {
         Ok(found.into_iter().map(|(id, status)| (SchedulerJobId(id), status)).collect())
     }
 }
+
+#[cfg(test)]
+mod tests;
