@@ -16,7 +16,12 @@ const JOBS: usize = 500;
 
 fn spec(dir: &Path, i: usize, script: &str) -> BatchJobSpec {
     let name = format!("kdgat-bench.{}.{i}", std::process::id());
-    BatchJobSpec::new(&name, vec!["sh".into(), "-c".into(), script.into()], dir.to_path_buf(), dir.join(format!("a{i}")))
+    BatchJobSpec::new(
+        &name,
+        vec!["sh".into(), "-c".into(), script.into()],
+        dir.to_path_buf(),
+        dir.join(format!("a{i}")),
+    )
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -59,23 +64,49 @@ fn calls_per_poll(dir: &Path, ids: &[SchedulerJobId]) -> Vec<String> {
     let log = dir.join("calls.log");
     std::fs::create_dir_all(&bin).expect("bin dir");
     for program in ["squeue", "sacct", "scontrol"] {
-        let real = std::process::Command::new("sh").args(["-c", &format!("command -v {program}")]).output().expect("sh");
+        let real = std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .output()
+            .expect("sh");
         let real = String::from_utf8_lossy(&real.stdout).trim().to_string();
         let wrapper = bin.join(program);
-        std::fs::write(&wrapper, format!("#!/bin/sh\necho {program} >> {}\nexec {real} \"$@\"\n", log.display())).expect("wrapper");
-        std::process::Command::new("chmod").args(["+x", &wrapper.display().to_string()]).status().expect("chmod");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\necho {program} >> {}\nexec {real} \"$@\"\n",
+                log.display()
+            ),
+        )
+        .expect("wrapper");
+        std::process::Command::new("chmod")
+            .args(["+x", &wrapper.display().to_string()])
+            .status()
+            .expect("chmod");
     }
-    let counted = SlurmScheduler::new(SlurmConfig { program_dir: Some(bin), ..SlurmConfig::default() });
+    let counted = SlurmScheduler::new(SlurmConfig {
+        program_dir: Some(bin),
+        ..SlurmConfig::default()
+    });
     counted.poll(ids).expect("poll");
-    std::fs::read_to_string(&log).unwrap_or_default().lines().map(str::to_string).collect()
+    std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn local_bench(dir: &Path) -> serde_json::Value {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let local = LocalScheduler::new(LocalConfig { root: dir.join("registry"), max_running: cores * 4, grace: Duration::from_secs(1) })
-        .expect("registry");
+    let local = LocalScheduler::new(LocalConfig {
+        root: dir.join("registry"),
+        max_running: cores * 4,
+        grace: Duration::from_secs(1),
+    })
+    .expect("registry");
     let started = Instant::now();
-    let ids: Vec<SchedulerJobId> = (0..JOBS).map(|i| local.submit(&spec(dir, i, "true")).expect("submit")).collect();
+    let ids: Vec<SchedulerJobId> = (0..JOBS)
+        .map(|i| local.submit(&spec(dir, i, "true")).expect("submit"))
+        .collect();
     let submitted = started.elapsed().as_secs_f64();
     let mut polls = 0;
     loop {
@@ -105,5 +136,9 @@ fn main() {
         serde_json::json!("skipped: SLURM_CONF is not set (run scripts/slurm-up.sh)")
     };
     let local = local_bench(&dir.path().join("local"));
-    println!("{}", serde_json::to_string_pretty(&serde_json::json!({"slurm": slurm, "local": local})).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({"slurm": slurm, "local": local}))
+            .unwrap_or_default()
+    );
 }

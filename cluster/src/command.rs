@@ -104,13 +104,19 @@ pub fn run_checked(spec: &CommandSpec) -> Result<String, CommandError> {
     if let Some(cwd) = &spec.cwd {
         command.current_dir(cwd);
     }
-    let spawn_error = |source| CommandError::Spawn { command: spec.to_string(), source };
+    let spawn_error = |source| CommandError::Spawn {
+        command: spec.to_string(),
+        source,
+    };
     let mut child = command.spawn().map_err(spawn_error)?;
     // Drain both pipes on their own threads so a chatty program cannot block on a full pipe.
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let status = wait_with_deadline(&mut child, spec.timeout).map_err(spawn_error)?;
-    let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
+    let (stdout, stderr) = (
+        stdout.join().unwrap_or_default(),
+        stderr.join().unwrap_or_default(),
+    );
     match status {
         None => Err(CommandError::TimedOut {
             command: spec.to_string(),
@@ -137,7 +143,10 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<St
 }
 
 /// Waits for the child; `None` if the deadline passed (the child is then killed and reaped).
-fn wait_with_deadline(child: &mut Child, timeout: Option<Duration>) -> std::io::Result<Option<ExitStatus>> {
+fn wait_with_deadline(
+    child: &mut Child,
+    timeout: Option<Duration>,
+) -> std::io::Result<Option<ExitStatus>> {
     let Some(timeout) = timeout else {
         return child.wait().map(Some);
     };
@@ -219,7 +228,10 @@ mod tests {
         let mut spec = CommandSpec::new("sleep", ["30"]);
         spec.timeout = Some(Duration::from_millis(200));
         let started = Instant::now();
-        assert!(matches!(run_checked(&spec), Err(CommandError::TimedOut { .. })));
+        assert!(matches!(
+            run_checked(&spec),
+            Err(CommandError::TimedOut { .. })
+        ));
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

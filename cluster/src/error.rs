@@ -43,9 +43,9 @@ impl ClusterError {
     /// Whether retrying the same call later may succeed.
     pub fn is_transient(&self) -> bool {
         match self {
-            ClusterError::Command(CommandError::Failed { stderr, .. }) => {
-                TRANSIENT_STDERR.iter().any(|fragment| stderr.contains(fragment))
-            }
+            ClusterError::Command(CommandError::Failed { stderr, .. }) => TRANSIENT_STDERR
+                .iter()
+                .any(|fragment| stderr.contains(fragment)),
             // A client that cannot start (not installed) will not start on retry; garbage output may
             // be a half-written reply from a restarting controller.
             ClusterError::Command(CommandError::Spawn { .. }) => false,
@@ -72,8 +72,13 @@ mod tests {
                 stderr: stderr.into(),
             })
         };
-        assert!(failed("squeue: error: Unable to contact slurm controller (connect failure)").is_transient());
-        assert!(failed("sacct: error: slurm_persist_conn_open_without_init: failed").is_transient());
+        assert!(
+            failed("squeue: error: Unable to contact slurm controller (connect failure)")
+                .is_transient()
+        );
+        assert!(
+            failed("sacct: error: slurm_persist_conn_open_without_init: failed").is_transient()
+        );
         assert!(!failed("sbatch: error: invalid partition specified: nope").is_transient());
     }
 }

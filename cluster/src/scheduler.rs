@@ -28,7 +28,10 @@ pub trait Scheduler: Send + Sync {
     fn submit(&self, spec: &BatchJobSpec) -> Result<SchedulerJobId, ClusterError>;
     /// The status of every given job, in as few calls to the scheduler as it allows. A job the
     /// scheduler no longer knows is reported as [`crate::JobState::Lost`].
-    fn poll(&self, ids: &[SchedulerJobId]) -> Result<BTreeMap<SchedulerJobId, JobStatus>, ClusterError>;
+    fn poll(
+        &self,
+        ids: &[SchedulerJobId],
+    ) -> Result<BTreeMap<SchedulerJobId, JobStatus>, ClusterError>;
     /// Cancels a job (a finished or unknown job is not an error).
     fn cancel(&self, id: &SchedulerJobId) -> Result<(), ClusterError>;
     /// Puts a job back in the queue to run again from the start, without delay.

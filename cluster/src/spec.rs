@@ -87,7 +87,9 @@ impl BatchJobSpec {
             }
         }
         if let Some(constraint) = &self.constraint {
-            word("constraint", constraint, |c| is_name_char(c) || "&|[]*,:()".contains(c))?;
+            word("constraint", constraint, |c| {
+                is_name_char(c) || "&|[]*,:()".contains(c)
+            })?;
         }
         for node in &self.exclude {
             word("exclude", node, |c| is_name_char(c) || "[],".contains(c))?;
@@ -101,10 +103,16 @@ impl BatchJobSpec {
             }
         }
         for (key, _) in &self.env {
-            let valid = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            let valid = key
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
-                return Err(SpecError::new("env", format!("`{key}` is not a valid variable name")));
+                return Err(SpecError::new(
+                    "env",
+                    format!("`{key}` is not a valid variable name"),
+                ));
             }
         }
         Ok(())
@@ -123,7 +131,10 @@ pub struct SpecError {
 
 impl SpecError {
     fn new(field: &'static str, message: impl Into<String>) -> Self {
-        SpecError { field, message: message.into() }
+        SpecError {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -136,13 +147,20 @@ fn word(field: &'static str, value: &str, allowed: impl Fn(char) -> bool) -> Res
         return Err(SpecError::new(field, "is empty"));
     }
     match value.chars().find(|&c| !allowed(c)) {
-        Some(c) => Err(SpecError::new(field, format!("`{}` contains the character {c:?}", value.escape_debug()))),
+        Some(c) => Err(SpecError::new(
+            field,
+            format!("`{}` contains the character {c:?}", value.escape_debug()),
+        )),
         None => Ok(()),
     }
 }
 
 /// Paths go into `#SBATCH` lines, which sbatch parses itself: no whitespace, quotes or `%`.
 fn path(field: &'static str, value: &std::path::Path) -> Result<(), SpecError> {
-    let text = value.to_str().ok_or_else(|| SpecError::new(field, "is not valid UTF-8"))?;
-    word(field, text, |c| !c.is_whitespace() && !c.is_control() && !"'\"`$%\\".contains(c))
+    let text = value
+        .to_str()
+        .ok_or_else(|| SpecError::new(field, "is not valid UTF-8"))?;
+    word(field, text, |c| {
+        !c.is_whitespace() && !c.is_control() && !"'\"`$%\\".contains(c)
+    })
 }

@@ -78,8 +78,15 @@ impl JobState {
     pub fn from_slurm(text: &str) -> Result<JobState, String> {
         let text = text.trim();
         if let Some(rest) = text.strip_prefix("CANCELLED") {
-            let by = rest.trim().strip_prefix("by ").and_then(|uid| uid.trim().parse().ok());
-            return if rest.is_empty() || rest.starts_with(' ') { Ok(JobState::Cancelled { by }) } else { Err(unknown(text)) };
+            let by = rest
+                .trim()
+                .strip_prefix("by ")
+                .and_then(|uid| uid.trim().parse().ok());
+            return if rest.is_empty() || rest.starts_with(' ') {
+                Ok(JobState::Cancelled { by })
+            } else {
+                Err(unknown(text))
+            };
         }
         Ok(match text {
             "PENDING" | "PD" => JobState::Pending,
@@ -151,7 +158,10 @@ impl ExitStatus {
     pub fn parse(text: &str) -> Result<ExitStatus, String> {
         let bad = || format!("exit code `{text}` is not code:signal");
         let (code, signal) = text.trim().split_once(':').ok_or_else(bad)?;
-        Ok(ExitStatus { code: code.parse().map_err(|_| bad())?, signal: signal.parse().map_err(|_| bad())? })
+        Ok(ExitStatus {
+            code: code.parse().map_err(|_| bad())?,
+            signal: signal.parse().map_err(|_| bad())?,
+        })
     }
 }
 
@@ -188,13 +198,19 @@ pub struct JobStatus {
 impl JobStatus {
     /// A status with just a state.
     pub fn new(state: JobState) -> Self {
-        JobStatus { state, exit: None, reason: None, restarts: 0 }
+        JobStatus {
+            state,
+            exit: None,
+            reason: None,
+            restarts: 0,
+        }
     }
 
     /// Why the job can never run, if it is stuck pending for such a reason.
     pub fn never_runnable(&self) -> Option<&str> {
         let reason = self.reason.as_deref()?;
-        (self.state == JobState::Pending && NEVER_RUNNABLE_REASONS.contains(&reason)).then_some(reason)
+        (self.state == JobState::Pending && NEVER_RUNNABLE_REASONS.contains(&reason))
+            .then_some(reason)
     }
 }
 
@@ -231,7 +247,10 @@ mod tests {
 
     #[test]
     fn exit_status_is_code_colon_signal() {
-        assert_eq!(ExitStatus::parse("3:0"), Ok(ExitStatus { code: 3, signal: 0 }));
+        assert_eq!(
+            ExitStatus::parse("3:0"),
+            Ok(ExitStatus { code: 3, signal: 0 })
+        );
         assert_eq!(ExitStatus::parse("0:15").unwrap().to_string(), "0:15");
         for bad in ["3", "a:b", "300:0", ""] {
             assert!(ExitStatus::parse(bad).is_err(), "{bad}");

@@ -1,2 +1,26 @@
-//! The kdgat state store: sweeps, runs, attempts, the event log and the MLflow outbox in sled, with a
-//! SQLite export compatible with the reference's `project.db` and its analytics.
+//! The kdgat state store: datasets, sweeps, runs, attempts, an append-only event log per run, metrics
+//! and the MLflow outbox, in sled behind a narrow API ([`Store`]); a SQLite export compatible with the
+//! reference's `project.db` (its `datasets`, `runs` and `metrics` tables, plus ours); the reference's
+//! analytics over that export; and the backfill from run directories (the reference's `populate()`).
+//!
+//! Every record is stored in a versioned envelope ([`envelope`]), and every state transition is flushed
+//! to disk before the call returns, so an acknowledged write survives a crash.
+
+mod analytics;
+mod backfill;
+pub mod envelope;
+mod error;
+mod export;
+mod ids;
+mod records;
+mod store;
+
+pub use analytics::{Analytics, LeaderboardFilters, QueryTable};
+pub use backfill::{BackfillReport, flatten_metrics, populate};
+pub use error::StoreError;
+pub use export::{SCHEMA_SQL, export_sqlite};
+pub use ids::{RunIdParts, parse_run_id};
+pub use records::{
+    AttemptRecord, DatasetRecord, EventRecord, MetricRecord, RunRecord, RunStatus, SweepRecord,
+};
+pub use store::Store;

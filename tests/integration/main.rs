@@ -5,6 +5,7 @@
 //! - `data_inputs`: bad and odd input files, on small captures written by the tests;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
+//! - `store_backfill`: the legacy backfill, export and analytics on the reference's run directories;
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
 //! - `support`: the `kdgat` command builder and the service gate.
 //!
@@ -17,4 +18,5 @@ mod data_stages;
 mod real_mlflow;
 mod real_slurm;
 mod schedulers;
+mod store_backfill;
 mod support;

@@ -52,7 +52,10 @@ pub struct LocalScheduler {
 }
 
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> ClusterError + '_ {
-    move |source| ClusterError::Io { path: path.to_path_buf(), source }
+    move |source| ClusterError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl LocalScheduler {
@@ -62,11 +65,23 @@ impl LocalScheduler {
         let highest = std::fs::read_dir(&config.root)
             .map_err(io_error(&config.root))?
             .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().to_str()?.strip_prefix("local-")?.parse::<u64>().ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_prefix("local-")?
+                    .parse::<u64>()
+                    .ok()
+            })
             .max()
             .unwrap_or(0);
-        let state = LocalState { next_id: highest + 1, ..LocalState::default() };
-        Ok(LocalScheduler { config, state: Mutex::new(state) })
+        let state = LocalState {
+            next_id: highest + 1,
+            ..LocalState::default()
+        };
+        Ok(LocalScheduler {
+            config,
+            state: Mutex::new(state),
+        })
     }
 
     fn entry(&self, id: &SchedulerJobId) -> PathBuf {
@@ -79,7 +94,11 @@ impl LocalScheduler {
     }
 
     fn pid_of(&self, id: &SchedulerJobId) -> Option<u32> {
-        std::fs::read_to_string(self.entry(id).join("pid")).ok()?.trim().parse().ok()
+        std::fs::read_to_string(self.entry(id).join("pid"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, LocalState> {
@@ -88,9 +107,13 @@ impl LocalScheduler {
 
     /// Reaps finished children and starts queued jobs while there is room.
     fn advance(&self, state: &mut LocalState) -> Result<(), ClusterError> {
-        state.children.retain(|_, child| matches!(child.try_wait(), Ok(None)));
+        state
+            .children
+            .retain(|_, child| matches!(child.try_wait(), Ok(None)));
         while state.children.len() < self.config.max_running {
-            let Some(id) = state.queued.pop_front() else { break };
+            let Some(id) = state.queued.pop_front() else {
+                break;
+            };
             let child = self.spawn(&id)?;
             state.children.insert(id, child);
         }
@@ -130,9 +153,13 @@ impl LocalScheduler {
         if state.queued.contains(id) {
             return JobStatus::new(JobState::Pending);
         }
-        let Some(spec) = self.spec_of(id) else { return JobStatus::new(JobState::Lost) };
+        let Some(spec) = self.spec_of(id) else {
+            return JobStatus::new(JobState::Lost);
+        };
         let cancelled = self.entry(id).join("cancelled").exists();
-        let exit_code = std::fs::read_to_string(spec.attempt_dir.join("exit_code")).ok().and_then(|t| t.trim().parse::<i32>().ok());
+        let exit_code = std::fs::read_to_string(spec.attempt_dir.join("exit_code"))
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok());
         if let Some(code) = exit_code {
             return finished(code, 0, cancelled);
         }
@@ -140,7 +167,11 @@ impl LocalScheduler {
             return match child.try_wait() {
                 Ok(None) => JobStatus::new(JobState::Running),
                 // Ended without an exit record: the wrapper itself was killed.
-                Ok(Some(status)) => finished(status.code().unwrap_or(0), status.signal().unwrap_or(0), cancelled),
+                Ok(Some(status)) => finished(
+                    status.code().unwrap_or(0),
+                    status.signal().unwrap_or(0),
+                    cancelled,
+                ),
                 Err(_) => JobStatus::new(JobState::Lost),
             };
         }
@@ -163,13 +194,21 @@ impl LocalScheduler {
 }
 
 fn finished(code: i32, signal: i32, cancelled: bool) -> JobStatus {
-    let exit = ExitStatus { code: u8::try_from(code).unwrap_or(u8::MAX), signal: u8::try_from(signal).unwrap_or(u8::MAX) };
+    let exit = ExitStatus {
+        code: u8::try_from(code).unwrap_or(u8::MAX),
+        signal: u8::try_from(signal).unwrap_or(u8::MAX),
+    };
     let state = match (cancelled, code, signal) {
         (true, _, _) => JobState::Cancelled { by: None },
         (false, 0, 0) => JobState::Completed,
         _ => JobState::Failed,
     };
-    JobStatus { state, exit: Some(exit), reason: None, restarts: 0 }
+    JobStatus {
+        state,
+        exit: Some(exit),
+        reason: None,
+        restarts: 0,
+    }
 }
 
 impl Scheduler for LocalScheduler {
@@ -180,16 +219,25 @@ impl Scheduler for LocalScheduler {
         state.next_id += 1;
         let entry = self.entry(&id);
         std::fs::create_dir_all(&entry).map_err(io_error(&entry))?;
-        let json = serde_json::to_vec_pretty(spec).map_err(|e| ClusterError::Io { path: entry.clone(), source: e.into() })?;
+        let json = serde_json::to_vec_pretty(spec).map_err(|e| ClusterError::Io {
+            path: entry.clone(),
+            source: e.into(),
+        })?;
         std::fs::write(entry.join("spec.json"), json).map_err(io_error(&entry))?;
         state.queued.push_back(id.clone());
         self.advance(&mut state)?;
         Ok(id)
     }
 
-    fn poll(&self, ids: &[SchedulerJobId]) -> Result<BTreeMap<SchedulerJobId, JobStatus>, ClusterError> {
+    fn poll(
+        &self,
+        ids: &[SchedulerJobId],
+    ) -> Result<BTreeMap<SchedulerJobId, JobStatus>, ClusterError> {
         let mut state = self.lock();
-        let statuses = ids.iter().map(|id| (id.clone(), self.status_of(id, &mut state))).collect();
+        let statuses = ids
+            .iter()
+            .map(|id| (id.clone(), self.status_of(id, &mut state)))
+            .collect();
         self.advance(&mut state)?;
         Ok(statuses)
     }
@@ -223,7 +271,11 @@ impl Scheduler for LocalScheduler {
         let ids: Vec<SchedulerJobId> = std::fs::read_dir(&self.config.root)
             .map_err(io_error(&self.config.root))?
             .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().to_str().map(|s| SchedulerJobId(s.to_string())))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .map(|s| SchedulerJobId(s.to_string()))
+            })
             .filter(|id| self.spec_of(id).is_some_and(|spec| spec.name == name))
             .collect();
         Ok(self.poll(&ids)?.into_iter().collect())

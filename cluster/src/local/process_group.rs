@@ -4,7 +4,9 @@
 /// Sends `signal` to every process of group `pgid`; false if no such group exists.
 #[expect(unsafe_code, reason = "kill(2) has no safe wrapper in std")]
 pub fn signal_group(pgid: u32, signal: i32) -> bool {
-    let Ok(pgid) = i32::try_from(pgid) else { return false };
+    let Ok(pgid) = i32::try_from(pgid) else {
+        return false;
+    };
     // SAFETY: kill(2) takes plain integers and has no memory effects; a negative pid addresses the group.
     unsafe { libc::kill(-pgid, signal) == 0 }
 }
@@ -13,7 +15,9 @@ pub fn signal_group(pgid: u32, signal: i32) -> bool {
 pub fn is_running(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // The state is the first field after the parenthesised command name.
-        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
         Err(_) => false,
     }
 }

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 pub use parse::{
-    ListedJob, ParseError, SACCT_FORMAT, SQUEUE_FORMAT, parse_sacct, parse_sbatch_parsable, parse_scontrol_jobs,
-    parse_squeue,
+    ListedJob, ParseError, SACCT_FORMAT, SQUEUE_FORMAT, parse_sacct, parse_sbatch_parsable,
+    parse_scontrol_jobs, parse_squeue,
 };
 pub use script::render_sbatch_script;
 
@@ -43,7 +43,12 @@ pub struct SlurmConfig {
 
 impl Default for SlurmConfig {
     fn default() -> Self {
-        SlurmConfig { program_dir: None, accounting: true, lag_polls: 10, call_timeout: Duration::from_secs(60) }
+        SlurmConfig {
+            program_dir: None,
+            accounting: true,
+            lag_polls: 10,
+            call_timeout: Duration::from_secs(60),
+        }
     }
 }
 
@@ -64,9 +69,15 @@ impl SlurmScheduler {
     /// A scheduler running programs through `runner`.
     pub fn with_runner(config: SlurmConfig, runner: Box<dyn CommandRunner>) -> Self {
         if !config.accounting {
-            tracing::warn!("SLURM accounting is off: exit codes come from scontrol, and jobs the controller has purged are reported lost");
+            tracing::warn!(
+                "SLURM accounting is off: exit codes come from scontrol, and jobs the controller has purged are reported lost"
+            );
         }
-        SlurmScheduler { config, runner, lag: Mutex::new(HashMap::new()) }
+        SlurmScheduler {
+            config,
+            runner,
+            lag: Mutex::new(HashMap::new()),
+        }
     }
 
     fn call(&self, program: &str, args: Vec<String>) -> Result<String, ClusterError> {
@@ -80,27 +91,42 @@ impl SlurmScheduler {
     }
 
     fn squeue(&self, extra: &[String]) -> Result<Vec<ListedJob>, ClusterError> {
-        let mut args: Vec<String> = ["-h", "-t", "all", "--me", "-o", SQUEUE_FORMAT].map(String::from).to_vec();
+        let mut args: Vec<String> = ["-h", "-t", "all", "--me", "-o", SQUEUE_FORMAT]
+            .map(String::from)
+            .to_vec();
         args.extend_from_slice(extra);
         Ok(parse_squeue(&self.call("squeue", args)?)?)
     }
 
     /// Final records of finished jobs: one sacct call, or one scontrol call per job without accounting.
-    fn final_records(&self, ids: &[&SchedulerJobId]) -> Result<HashMap<String, JobStatus>, ClusterError> {
+    fn final_records(
+        &self,
+        ids: &[&SchedulerJobId],
+    ) -> Result<HashMap<String, JobStatus>, ClusterError> {
         let mut records = HashMap::new();
         if ids.is_empty() {
             return Ok(records);
         }
         if self.config.accounting {
             let list: Vec<&str> = ids.iter().map(|id| id.0.as_str()).collect();
-            let args = vec!["-X".into(), "-P".into(), "-n".into(), "-j".into(), list.join(","), format!("--format={SACCT_FORMAT}")];
+            let args = vec![
+                "-X".into(),
+                "-P".into(),
+                "-n".into(),
+                "-j".into(),
+                list.join(","),
+                format!("--format={SACCT_FORMAT}"),
+            ];
             for job in parse_sacct(&self.call("sacct", args)?)? {
                 records.insert(job.id, job.status);
             }
         } else {
             for id in ids {
                 // An id the controller purged makes scontrol fail: that job is simply not found.
-                if let Ok(output) = self.call("scontrol", vec!["-o".into(), "show".into(), "job".into(), id.0.clone()]) {
+                if let Ok(output) = self.call(
+                    "scontrol",
+                    vec!["-o".into(), "show".into(), "job".into(), id.0.clone()],
+                ) {
                     for job in parse_scontrol_jobs(&output)? {
                         records.insert(job.id, job.status);
                     }
@@ -119,7 +145,10 @@ impl SlurmScheduler {
     }
 
     fn settled(&self, id: &SchedulerJobId) {
-        self.lag.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.lag
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
     }
 }
 
@@ -130,20 +159,32 @@ impl Scheduler for SlurmScheduler {
         std::fs::create_dir_all(&spec.attempt_dir).map_err(io(spec.attempt_dir.clone()))?;
         let script_path = spec.attempt_dir.join("submit.sh");
         std::fs::write(&script_path, script).map_err(io(script_path.clone()))?;
-        let output = self.call("sbatch", vec!["--parsable".into(), script_path.display().to_string()])?;
+        let output = self.call(
+            "sbatch",
+            vec!["--parsable".into(), script_path.display().to_string()],
+        )?;
         let id = parse_sbatch_parsable(&output)?;
         let id_path = spec.attempt_dir.join("slurm_job_id");
         std::fs::write(&id_path, format!("{id}\n")).map_err(io(id_path))?;
         Ok(SchedulerJobId(id))
     }
 
-    fn poll(&self, ids: &[SchedulerJobId]) -> Result<BTreeMap<SchedulerJobId, JobStatus>, ClusterError> {
+    fn poll(
+        &self,
+        ids: &[SchedulerJobId],
+    ) -> Result<BTreeMap<SchedulerJobId, JobStatus>, ClusterError> {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let live: HashMap<String, JobStatus> = self.squeue(&[])?.into_iter().map(|j| (j.id, j.status)).collect();
-        let need_final: Vec<&SchedulerJobId> =
-            ids.iter().filter(|id| live.get(&id.0).is_none_or(|s| s.state.is_terminal())).collect();
+        let live: HashMap<String, JobStatus> = self
+            .squeue(&[])?
+            .into_iter()
+            .map(|j| (j.id, j.status))
+            .collect();
+        let need_final: Vec<&SchedulerJobId> = ids
+            .iter()
+            .filter(|id| live.get(&id.0).is_none_or(|s| s.state.is_terminal()))
+            .collect();
         let records = match self.final_records(&need_final) {
             Ok(records) => records,
             // Accounting hiccups are tolerated like lag: the affected jobs wait for the next poll.
@@ -161,7 +202,10 @@ impl Scheduler for SlurmScheduler {
                     self.settled(id);
                     record.clone()
                 }
-                (Some(s), _) if self.still_lagging(id) => JobStatus { state: JobState::Completing, ..s.clone() },
+                (Some(s), _) if self.still_lagging(id) => JobStatus {
+                    state: JobState::Completing,
+                    ..s.clone()
+                },
                 (Some(s), _) => {
                     self.settled(id);
                     s.clone()
@@ -186,25 +230,55 @@ impl Scheduler for SlurmScheduler {
         self.call("scontrol", vec!["requeue".into(), id.0.clone()])?;
         // A requeued job is held back ~120 s (BeginTime). Releasing it only sticks once the old run has
         // finished completing and the job is pending again, so wait for that (a few seconds at most).
-        let show = || self.call("scontrol", vec!["-o".into(), "show".into(), "job".into(), id.0.clone()]);
+        let show = || {
+            self.call(
+                "scontrol",
+                vec!["-o".into(), "show".into(), "job".into(), id.0.clone()],
+            )
+        };
         for _ in 0..REQUEUE_SETTLE_CHECKS {
-            let pending = show().ok().and_then(|out| parse_scontrol_jobs(&out).ok()).is_some_and(|jobs| {
-                jobs.iter().any(|j| j.status.state == JobState::Pending && j.status.reason.as_deref() == Some("BeginTime"))
-            });
+            let pending = show()
+                .ok()
+                .and_then(|out| parse_scontrol_jobs(&out).ok())
+                .is_some_and(|jobs| {
+                    jobs.iter().any(|j| {
+                        j.status.state == JobState::Pending
+                            && j.status.reason.as_deref() == Some("BeginTime")
+                    })
+                });
             if pending {
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
-        self.call("scontrol", vec!["update".into(), format!("JobId={}", id.0), "StartTime=now".into()]).map(|_| ())
+        self.call(
+            "scontrol",
+            vec![
+                "update".into(),
+                format!("JobId={}", id.0),
+                "StartTime=now".into(),
+            ],
+        )
+        .map(|_| ())
     }
 
     fn find_by_name(&self, name: &str) -> Result<Vec<(SchedulerJobId, JobStatus)>, ClusterError> {
-        let mut found: BTreeMap<String, JobStatus> =
-            self.squeue(&[format!("--name={name}")])?.into_iter().map(|j| (j.id, j.status)).collect();
+        let mut found: BTreeMap<String, JobStatus> = self
+            .squeue(&[format!("--name={name}")])?
+            .into_iter()
+            .map(|j| (j.id, j.status))
+            .collect();
         if self.config.accounting {
             // sacct without -S only lists jobs since midnight; a week covers any realistic restart.
-            let args = vec!["-X".into(), "-P".into(), "-n".into(), format!("--name={name}"), "-S".into(), "now-7days".into(), format!("--format={SACCT_FORMAT}")];
+            let args = vec![
+                "-X".into(),
+                "-P".into(),
+                "-n".into(),
+                format!("--name={name}"),
+                "-S".into(),
+                "now-7days".into(),
+                format!("--format={SACCT_FORMAT}"),
+            ];
             for job in parse_sacct(&self.call("sacct", args)?)? {
                 let keep_live = found.get(&job.id).is_some_and(|s| !s.state.is_terminal());
                 if !keep_live {
@@ -212,7 +286,10 @@ impl Scheduler for SlurmScheduler {
                 }
             }
         }
-        Ok(found.into_iter().map(|(id, status)| (SchedulerJobId(id), status)).collect())
+        Ok(found
+            .into_iter()
+            .map(|(id, status)| (SchedulerJobId(id), status))
+            .collect())
     }
 }
 

@@ -36,12 +36,21 @@ pub struct ListedJob {
 }
 
 fn error(program: &'static str, line: usize, text: &str, message: impl Into<String>) -> ParseError {
-    ParseError { program, line, message: message.into(), text: text.chars().take(120).collect() }
+    ParseError {
+        program,
+        line,
+        message: message.into(),
+        text: text.chars().take(120).collect(),
+    }
 }
 
 /// `sbatch --parsable` prints `id` or `id;cluster`.
 pub fn parse_sbatch_parsable(output: &str) -> Result<String, ParseError> {
-    let line = output.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let line = output
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
     let id = line.split(';').next().unwrap_or_default();
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(error("sbatch", 1, line, "expected a numeric job id"));
@@ -68,14 +77,27 @@ fn reason(text: &str) -> Option<String> {
 /// Parses `squeue -h -t all -o '%i|%T|%r|%j'`.
 pub fn parse_squeue(output: &str) -> Result<Vec<ListedJob>, ParseError> {
     let mut jobs = Vec::new();
-    for (i, line) in output.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in output
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let fields: Vec<&str> = line.splitn(4, '|').collect();
         let [id, st, why, name] = fields[..] else {
-            return Err(error("squeue", i + 1, line, "expected 4 `|`-separated fields"));
+            return Err(error(
+                "squeue",
+                i + 1,
+                line,
+                "expected 4 `|`-separated fields",
+            ));
         };
         let mut status = JobStatus::new(state("squeue", i + 1, line, st)?);
         status.reason = reason(why);
-        jobs.push(ListedJob { id: job_id("squeue", i + 1, line, id.trim())?, name: name.to_string(), status });
+        jobs.push(ListedJob {
+            id: job_id("squeue", i + 1, line, id.trim())?,
+            name: name.to_string(),
+            status,
+        });
     }
     Ok(jobs)
 }
@@ -83,10 +105,19 @@ pub fn parse_squeue(output: &str) -> Result<Vec<ListedJob>, ParseError> {
 /// Parses `sacct -X -P -n --format=JobIDRaw,JobName,State,ExitCode,Reason,NodeList`.
 pub fn parse_sacct(output: &str) -> Result<Vec<ListedJob>, ParseError> {
     let mut jobs = Vec::new();
-    for (i, line) in output.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in output
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let fields: Vec<&str> = line.split('|').collect();
         let [id, name, st, exit, why, _nodes] = fields[..] else {
-            return Err(error("sacct", i + 1, line, "expected 6 `|`-separated fields"));
+            return Err(error(
+                "sacct",
+                i + 1,
+                line,
+                "expected 6 `|`-separated fields",
+            ));
         };
         let status = JobStatus {
             state: state("sacct", i + 1, line, st)?,
@@ -94,7 +125,11 @@ pub fn parse_sacct(output: &str) -> Result<Vec<ListedJob>, ParseError> {
             reason: reason(why),
             restarts: 0,
         };
-        jobs.push(ListedJob { id: job_id("sacct", i + 1, line, id.trim())?, name: name.to_string(), status });
+        jobs.push(ListedJob {
+            id: job_id("sacct", i + 1, line, id.trim())?,
+            name: name.to_string(),
+            status,
+        });
     }
     Ok(jobs)
 }
@@ -102,21 +137,40 @@ pub fn parse_sacct(output: &str) -> Result<Vec<ListedJob>, ParseError> {
 /// Parses `scontrol -o show job ID` (one `Key=Value …` line per job).
 pub fn parse_scontrol_jobs(output: &str) -> Result<Vec<ListedJob>, ParseError> {
     let mut jobs = Vec::new();
-    for (i, line) in output.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in output
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let value = |key: &str| {
-            line.split_whitespace().find_map(|token| token.strip_prefix(key).and_then(|rest| rest.strip_prefix('=')))
+            line.split_whitespace().find_map(|token| {
+                token
+                    .strip_prefix(key)
+                    .and_then(|rest| rest.strip_prefix('='))
+            })
         };
         let missing = |key: &str| error("scontrol", i + 1, line, format!("no {key}="));
         let id = value("JobId").ok_or_else(|| missing("JobId"))?;
-        let mut status = JobStatus::new(state("scontrol", i + 1, line, value("JobState").ok_or_else(|| missing("JobState"))?)?);
+        let mut status = JobStatus::new(state(
+            "scontrol",
+            i + 1,
+            line,
+            value("JobState").ok_or_else(|| missing("JobState"))?,
+        )?);
         status.reason = value("Reason").and_then(reason);
         status.exit = match value("ExitCode") {
-            Some(exit) => Some(ExitStatus::parse(exit).map_err(|m| error("scontrol", i + 1, line, m))?),
+            Some(exit) => {
+                Some(ExitStatus::parse(exit).map_err(|m| error("scontrol", i + 1, line, m))?)
+            }
             None => None,
         };
         status.restarts = value("Restarts").and_then(|r| r.parse().ok()).unwrap_or(0);
         let name = value("JobName").unwrap_or_default().to_string();
-        jobs.push(ListedJob { id: job_id("scontrol", i + 1, line, id)?, name, status });
+        jobs.push(ListedJob {
+            id: job_id("scontrol", i + 1, line, id)?,
+            name,
+            status,
+        });
     }
     Ok(jobs)
 }

@@ -48,7 +48,11 @@ pub fn render_sbatch_script(spec: &BatchJobSpec) -> Result<String, SpecError> {
     if let Some(grace) = spec.signal_grace_seconds {
         directive(format!("--signal=B:USR2@{grace}"));
     }
-    directive(if spec.requeue { "--requeue".into() } else { "--no-requeue".into() });
+    directive(if spec.requeue {
+        "--requeue".into()
+    } else {
+        "--no-requeue".into()
+    });
     s.push_str("set -euo pipefail\n");
     for (key, value) in &spec.env {
         let _ = writeln!(s, "export {key}={}", shell_quote(value));

@@ -15,15 +15,26 @@ struct ScriptedRunner {
 
 impl ScriptedRunner {
     fn new(replies: Vec<(&'static str, Result<&'static str, &'static str>)>) -> Self {
-        let replies = replies.into_iter().map(|(p, r)| (p, r.map(str::to_string))).collect();
-        ScriptedRunner { replies: Mutex::new(replies), calls: Mutex::new(Vec::new()) }
+        let replies = replies
+            .into_iter()
+            .map(|(p, r)| (p, r.map(str::to_string)))
+            .collect();
+        ScriptedRunner {
+            replies: Mutex::new(replies),
+            calls: Mutex::new(Vec::new()),
+        }
     }
 }
 
 impl CommandRunner for ScriptedRunner {
     fn run(&self, spec: &CommandSpec) -> Result<String, CommandError> {
         self.calls.lock().unwrap().push(spec.to_string());
-        let (program, reply) = self.replies.lock().unwrap().pop_front().expect("an unexpected extra call");
+        let (program, reply) = self
+            .replies
+            .lock()
+            .unwrap()
+            .pop_front()
+            .expect("an unexpected extra call");
         assert_eq!(spec.program, program, "call order");
         reply.map_err(|stderr| CommandError::Failed {
             command: spec.to_string(),
@@ -34,8 +45,14 @@ impl CommandRunner for ScriptedRunner {
     }
 }
 
-fn scheduler(replies: Vec<(&'static str, Result<&'static str, &'static str>)>, lag_polls: u32) -> SlurmScheduler {
-    let config = SlurmConfig { lag_polls, ..SlurmConfig::default() };
+fn scheduler(
+    replies: Vec<(&'static str, Result<&'static str, &'static str>)>,
+    lag_polls: u32,
+) -> SlurmScheduler {
+    let config = SlurmConfig {
+        lag_polls,
+        ..SlurmConfig::default()
+    };
     SlurmScheduler::with_runner(config, Box::new(ScriptedRunner::new(replies)))
 }
 
@@ -47,7 +64,10 @@ fn id(text: &str) -> SchedulerJobId {
 fn garbage_from_squeue_is_a_transient_parse_error() {
     let s = scheduler(vec![("squeue", Ok("<html>proxy error</html>\n"))], 3);
     let err = s.poll(&[id("1")]).unwrap_err();
-    assert!(matches!(err, ClusterError::Parse(_)) && err.is_transient(), "{err}");
+    assert!(
+        matches!(err, ClusterError::Parse(_)) && err.is_transient(),
+        "{err}"
+    );
 }
 
 #[test]
@@ -55,7 +75,12 @@ fn accounting_outage_and_lag_are_tolerated_then_settle() {
     let s = scheduler(
         vec![
             ("squeue", Ok("5|FAILED|NonZeroExitCode|a\n")),
-            ("sacct", Err("sacct: error: slurm_persist_conn_open_without_init: failed to open persistent connection")),
+            (
+                "sacct",
+                Err(
+                    "sacct: error: slurm_persist_conn_open_without_init: failed to open persistent connection",
+                ),
+            ),
             ("squeue", Ok("5|FAILED|NonZeroExitCode|a\n")),
             ("sacct", Ok("")),
             ("squeue", Ok("5|FAILED|NonZeroExitCode|a\n")),
@@ -64,22 +89,45 @@ fn accounting_outage_and_lag_are_tolerated_then_settle() {
         5,
     );
     // Two polls without a final record: still settling, not yet failed without an exit code.
-    assert_eq!(s.poll(&[id("5")]).unwrap()[&id("5")].state, JobState::Completing);
-    assert_eq!(s.poll(&[id("5")]).unwrap()[&id("5")].state, JobState::Completing);
+    assert_eq!(
+        s.poll(&[id("5")]).unwrap()[&id("5")].state,
+        JobState::Completing
+    );
+    assert_eq!(
+        s.poll(&[id("5")]).unwrap()[&id("5")].state,
+        JobState::Completing
+    );
     let settled = s.poll(&[id("5")]).unwrap()[&id("5")].clone();
-    assert_eq!((settled.state, settled.exit.unwrap().to_string()), (JobState::Failed, "3:0".into()));
+    assert_eq!(
+        (settled.state, settled.exit.unwrap().to_string()),
+        (JobState::Failed, "3:0".into())
+    );
 }
 
 #[test]
 fn a_job_gone_from_queue_and_accounting_is_lost_after_the_lag() {
-    let s = scheduler(vec![("squeue", Ok("")), ("sacct", Ok("")), ("squeue", Ok("")), ("sacct", Ok(""))], 1);
-    assert_eq!(s.poll(&[id("9")]).unwrap()[&id("9")].state, JobState::Completing);
+    let s = scheduler(
+        vec![
+            ("squeue", Ok("")),
+            ("sacct", Ok("")),
+            ("squeue", Ok("")),
+            ("sacct", Ok("")),
+        ],
+        1,
+    );
+    assert_eq!(
+        s.poll(&[id("9")]).unwrap()[&id("9")].state,
+        JobState::Completing
+    );
     assert_eq!(s.poll(&[id("9")]).unwrap()[&id("9")].state, JobState::Lost);
 }
 
 #[test]
 fn live_jobs_cost_one_squeue_and_no_sacct() {
-    let runner = ScriptedRunner::new(vec![("squeue", Ok("1|RUNNING|None|a\n2|PENDING|Resources|b\n"))]);
+    let runner = ScriptedRunner::new(vec![(
+        "squeue",
+        Ok("1|RUNNING|None|a\n2|PENDING|Resources|b\n"),
+    )]);
     let s = SlurmScheduler::with_runner(SlurmConfig::default(), Box::new(runner));
     let statuses = s.poll(&[id("1"), id("2")]).unwrap();
     assert_eq!(statuses[&id("2")].reason.as_deref(), Some("Resources"));

@@ -25,7 +25,12 @@ pub struct GraphBatch {
 /// Builds the batch of the given graphs (in the given order) on `device`.
 pub fn batch(set: &GraphSet, graphs: &[usize], device: Device) -> GraphBatch {
     let (mut x, mut edge_attr) = (Vec::new(), Vec::new());
-    let (mut src, mut dst, mut owner, mut y) = (Vec::new(), Vec::new(), Vec::new(), Vec::with_capacity(graphs.len()));
+    let (mut src, mut dst, mut owner, mut y) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::with_capacity(graphs.len()),
+    );
     for (position, &g) in graphs.iter().enumerate() {
         let graph = set.get(g);
         let offset = (x.len() / NODE_FEATURES) as i64;
@@ -41,10 +46,16 @@ pub fn batch(set: &GraphSet, graphs: &[usize], device: Device) -> GraphBatch {
     let e = src.len() as i64;
     src.extend_from_slice(&dst);
     GraphBatch {
-        x: Tensor::from_slice(&x).view([n, NODE_FEATURES as i64]).to_device(device),
+        x: Tensor::from_slice(&x)
+            .view([n, NODE_FEATURES as i64])
+            .to_device(device),
         edge_index: Tensor::from_slice(&src).view([2, e]).to_device(device),
-        edge_attr: Tensor::from_slice(&edge_attr).view([e, EDGE_FEATURES as i64]).to_device(device),
-        batch: Tensor::from_slice(&owner).to_kind(Kind::Int64).to_device(device),
+        edge_attr: Tensor::from_slice(&edge_attr)
+            .view([e, EDGE_FEATURES as i64])
+            .to_device(device),
+        batch: Tensor::from_slice(&owner)
+            .to_kind(Kind::Int64)
+            .to_device(device),
         y: Tensor::from_slice(&y).to_device(device),
     }
 }
@@ -71,7 +82,10 @@ mod tests {
         assert_eq!(Vec::<i64>::try_from(b.batch).unwrap(), [0, 1, 1, 1]);
         assert_eq!(Vec::<i64>::try_from(b.y).unwrap(), [0, 1]);
         // Graph 2's single self-loop, then graph 1's ring shifted by one node.
-        assert_eq!(Vec::<i64>::try_from(b.edge_index.flatten(0, -1)).unwrap(), [0, 1, 2, 3, 0, 2, 3, 1]);
+        assert_eq!(
+            Vec::<i64>::try_from(b.edge_index.flatten(0, -1)).unwrap(),
+            [0, 1, 2, 3, 0, 2, 3, 1]
+        );
         assert_eq!(b.edge_attr.size(), [4, 11]);
     }
 }

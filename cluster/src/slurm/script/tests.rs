@@ -6,7 +6,13 @@ use crate::spec::GpuRequest;
 fn spec() -> BatchJobSpec {
     BatchJobSpec::new(
         "kdgat.s1.hcrl_sa-teacher_curriculum.2",
-        vec!["kdgat".into(), "job".into(), "exec".into(), "--spec".into(), "/runs/a/attempt-2/spec.json".into()],
+        vec![
+            "kdgat".into(),
+            "job".into(),
+            "exec".into(),
+            "--spec".into(),
+            "/runs/a/attempt-2/spec.json".into(),
+        ],
         PathBuf::from("/work/project"),
         PathBuf::from("/runs/a/attempt-2"),
     )
@@ -36,12 +42,18 @@ fn full_script_snapshot() {
     s.time_minutes = Some(360);
     s.mem_mb = Some(128_000);
     s.cpus = Some(16);
-    s.gpus = Some(GpuRequest { count: 1, kind: Some("v100".into()) });
+    s.gpus = Some(GpuRequest {
+        count: 1,
+        kind: Some("v100".into()),
+    });
     s.constraint = Some("v100&ib".into());
     s.exclude = vec!["node07".into(), "node12".into()];
     s.signal_grace_seconds = Some(300);
     s.requeue = true;
-    s.env = vec![("KDGAT_RUN".into(), "hcrl_sa/teacher_curriculum".into()), ("NOTE".into(), "it's $(here)".into())];
+    s.env = vec![
+        ("KDGAT_RUN".into(), "hcrl_sa/teacher_curriculum".into()),
+        ("NOTE".into(), "it's $(here)".into()),
+    ];
     assert_eq!(
         render_sbatch_script(&s).unwrap(),
         "#!/bin/bash
@@ -65,8 +77,15 @@ export NOTE='it'\\''s $(here)'
 exec kdgat job exec --spec /runs/a/attempt-2/spec.json
 "
     );
-    s.gpus = Some(GpuRequest { count: 2, kind: None });
-    assert!(render_sbatch_script(&s).unwrap().contains("#SBATCH --gpus-per-node=2\n"));
+    s.gpus = Some(GpuRequest {
+        count: 2,
+        kind: None,
+    });
+    assert!(
+        render_sbatch_script(&s)
+            .unwrap()
+            .contains("#SBATCH --gpus-per-node=2\n")
+    );
 }
 
 #[test]
@@ -87,8 +106,14 @@ fn hostile_values_never_reach_the_script_as_shell() {
         s.command.push(value.into());
         s.env = vec![("V".into(), value.into())];
         let script = render_sbatch_script(&s).unwrap();
-        let exec_line = script.lines().find(|l| l.starts_with("exec ")).unwrap_or_default();
-        assert!(script.contains(&format!("export V={}", shell_quote(value))), "{script}");
+        let exec_line = script
+            .lines()
+            .find(|l| l.starts_with("exec "))
+            .unwrap_or_default();
+        assert!(
+            script.contains(&format!("export V={}", shell_quote(value))),
+            "{script}"
+        );
         if !value.contains('\n') {
             assert!(exec_line.ends_with(&shell_quote(value)), "{exec_line}");
         }
@@ -102,9 +127,26 @@ fn hostile_values_never_reach_the_script_as_shell() {
 fn quoted_script_runs_the_exact_arguments() {
     // The rendered lines, run by a real shell, pass every hostile argument through unchanged.
     let mut s = spec();
-    s.command = vec!["printf".into(), "%s\\n".into(), "a;b".into(), "$(id)".into(), "it's".into(), "x\ny".into()];
+    s.command = vec![
+        "printf".into(),
+        "%s\\n".into(),
+        "a;b".into(),
+        "$(id)".into(),
+        "it's".into(),
+        "x\ny".into(),
+    ];
     let script = render_sbatch_script(&s).unwrap();
-    let body: String = script.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
-    let out = std::process::Command::new("bash").args(["-c", &body]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "a;b\n$(id)\nit's\nx\ny\n");
+    let body: String = script
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let out = std::process::Command::new("bash")
+        .args(["-c", &body])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "a;b\n$(id)\nit's\nx\ny\n"
+    );
 }

@@ -1,0 +1,146 @@
+//! The records the store keeps. Field meanings follow the reference's project database where a
+//! table there has the same thing (`datasets`, `runs`, `metrics`).
+
+use serde::{Deserialize, Serialize};
+
+/// A run's status, as the reference's `runs.status` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Submitted or executing.
+    Running,
+    /// Finished successfully.
+    Complete,
+    /// Finished unsuccessfully.
+    Failed,
+    /// Not known (a backfilled run with no outputs).
+    Unknown,
+}
+
+impl RunStatus {
+    /// The text stored in SQLite.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Complete => "complete",
+            RunStatus::Failed => "failed",
+            RunStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// A dataset (the reference's `datasets` row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[expect(missing_docs, reason = "the reference's `datasets` columns")]
+pub struct DatasetRecord {
+    pub name: String,
+    pub domain: String,
+    pub protocol: Option<String>,
+    pub source: Option<String>,
+    pub description: Option<String>,
+    pub num_files: Option<i64>,
+    pub num_samples: Option<i64>,
+    pub num_graphs: Option<i64>,
+    pub num_unique_ids: Option<i64>,
+    /// JSON list of attack types.
+    pub attack_types: Option<String>,
+    pub added_by: Option<String>,
+    pub added_date: Option<String>,
+    pub cache_valid: bool,
+    pub parquet_path: Option<String>,
+}
+
+/// A sweep: the runs one `kdgat submit` launched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepRecord {
+    /// Its id.
+    pub sweep_id: String,
+    /// When it was created.
+    pub created_at: String,
+    /// The command line or description that created it.
+    pub description: String,
+}
+
+/// A run (the reference's `runs` row, plus ours).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// `dataset/size_stage[_kd]`.
+    pub run_id: String,
+    /// The dataset.
+    pub dataset: String,
+    /// `teacher` or `student`.
+    pub model_size: String,
+    /// The stage.
+    pub stage: String,
+    /// Whether the run distils from a teacher.
+    pub use_kd: bool,
+    /// Its status.
+    pub status: RunStatus,
+    /// The teacher's run id (`dataset/run`), if any.
+    pub teacher_run: Option<String>,
+    /// UTC ISO 8601.
+    pub started_at: Option<String>,
+    /// UTC ISO 8601.
+    pub completed_at: Option<String>,
+    /// The MLflow run id, once created.
+    pub mlflow_run_id: Option<String>,
+    /// The full flat config as JSON.
+    pub config_json: Option<String>,
+    /// The sweep it belongs to, if launched by one.
+    pub sweep_id: Option<String>,
+}
+
+/// One execution of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptRecord {
+    /// The run.
+    pub run_id: String,
+    /// 1-based attempt number.
+    pub attempt: u32,
+    /// The scheduler's job id.
+    pub scheduler_job_id: Option<String>,
+    /// `submitting`, `submitted`, `running`, `completed`, `failed`, …
+    pub state: String,
+    /// Exit status `code:signal`, once known.
+    pub exit: Option<String>,
+    /// UTC ISO 8601.
+    pub submitted_at: Option<String>,
+    /// UTC ISO 8601.
+    pub ended_at: Option<String>,
+    /// Wall seconds.
+    pub elapsed_seconds: Option<f64>,
+    /// GPUs allocated.
+    pub gpus: u32,
+    /// CPUs allocated.
+    pub cpus: u32,
+}
+
+/// One entry of a run's event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The run.
+    pub run_id: String,
+    /// Position in the run's log, from 0.
+    pub seq: u64,
+    /// UTC ISO 8601.
+    pub at: String,
+    /// `started`, `epoch`, `checkpoint`, `finished`, `failed`, `retry`, …
+    pub kind: String,
+    /// Details as JSON.
+    pub payload: String,
+}
+
+/// One metric value (the reference's `metrics` row).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricRecord {
+    /// The run.
+    pub run_id: String,
+    /// `gat`, `vgae` or `fusion`.
+    pub model: String,
+    /// `val` or a test scenario.
+    pub scenario: String,
+    /// The metric.
+    pub metric_name: String,
+    /// Its value.
+    pub value: f64,
+}

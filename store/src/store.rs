@@ -1,0 +1,347 @@
+//! `Store`: the sled database behind a narrow API. Each write that changes state is flushed before
+//! the call returns (an acknowledged transition survives a crash). Opening a store that another live
+//! process holds fails at once with [`StoreError::Locked`].
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::envelope::{self, Kind};
+use crate::error::StoreError;
+use crate::records::{
+    AttemptRecord, DatasetRecord, EventRecord, MetricRecord, RunRecord, RunStatus, SweepRecord,
+};
+
+/// The state store.
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    trees: Trees,
+}
+
+struct Trees {
+    datasets: sled::Tree,
+    sweeps: sled::Tree,
+    runs: sled::Tree,
+    attempts: sled::Tree,
+    events: sled::Tree,
+    metrics: sled::Tree,
+    outbox: sled::Tree,
+}
+
+/// Key part separator: run ids and names never contain NUL.
+const SEP: u8 = 0;
+
+fn key(parts: &[&[u8]]) -> Vec<u8> {
+    parts.join(&SEP)
+}
+
+impl Store {
+    /// Opens (or creates) the store in `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(path)
+            .open()
+            .map_err(|source| match &source {
+                sled::Error::Io(io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("lock") =>
+                {
+                    StoreError::Locked {
+                        path: path.to_path_buf(),
+                    }
+                }
+                _ => StoreError::Sled {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            })?;
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|source| StoreError::Sled {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let trees = Trees {
+            datasets: tree("datasets")?,
+            sweeps: tree("sweeps")?,
+            runs: tree("runs")?,
+            attempts: tree("attempts")?,
+            events: tree("events")?,
+            metrics: tree("metrics")?,
+            outbox: tree("outbox")?,
+        };
+        Ok(Store {
+            path: path.to_path_buf(),
+            db,
+            trees,
+        })
+    }
+
+    fn sled_err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
+        |source| StoreError::Sled {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn put<T: Serialize>(
+        &self,
+        tree: &sled::Tree,
+        kind: Kind,
+        key: &[u8],
+        record: &T,
+    ) -> Result<(), StoreError> {
+        tree.insert(key, envelope::encode(kind, record))
+            .map_err(self.sled_err())?;
+        self.db.flush().map_err(self.sled_err())?;
+        Ok(())
+    }
+
+    fn all<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        kind: Kind,
+        prefix: &[u8],
+    ) -> Result<Vec<T>, StoreError> {
+        tree.scan_prefix(prefix)
+            .map(|entry| {
+                let (k, v) = entry.map_err(self.sled_err())?;
+                envelope::decode(kind, &v).map_err(|message| StoreError::Record {
+                    key: String::from_utf8_lossy(&k).replace('\0', "/"),
+                    message,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds or replaces a dataset.
+    pub fn put_dataset(&self, record: &DatasetRecord) -> Result<(), StoreError> {
+        self.put(
+            &self.trees.datasets,
+            Kind::Dataset,
+            record.name.as_bytes(),
+            record,
+        )
+    }
+
+    /// Adds or replaces a sweep.
+    pub fn put_sweep(&self, record: &SweepRecord) -> Result<(), StoreError> {
+        self.put(
+            &self.trees.sweeps,
+            Kind::Sweep,
+            record.sweep_id.as_bytes(),
+            record,
+        )
+    }
+
+    /// Adds or replaces a run.
+    pub fn put_run(&self, record: &RunRecord) -> Result<(), StoreError> {
+        self.put(
+            &self.trees.runs,
+            Kind::Run,
+            record.run_id.as_bytes(),
+            record,
+        )
+    }
+
+    /// One run.
+    pub fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        match self
+            .trees
+            .runs
+            .get(run_id.as_bytes())
+            .map_err(self.sled_err())?
+        {
+            Some(bytes) => envelope::decode(Kind::Run, &bytes)
+                .map(Some)
+                .map_err(|message| StoreError::Record {
+                    key: run_id.to_string(),
+                    message,
+                }),
+            None => Ok(None),
+        }
+    }
+
+    /// The reference's `record_run_start`: the run as `running`, started now, not completed.
+    pub fn record_run_start(&self, mut record: RunRecord, now: &str) -> Result<(), StoreError> {
+        record.status = RunStatus::Running;
+        record.started_at = Some(now.to_string());
+        record.completed_at = None;
+        self.put_run(&record)
+    }
+
+    /// The reference's `record_run_end`: `complete` or `failed`, completed now; on success the
+    /// metrics replace the run's previous ones.
+    pub fn record_run_end(
+        &self,
+        run_id: &str,
+        success: bool,
+        metrics: &[MetricRecord],
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let mut record = self
+            .run(run_id)?
+            .ok_or_else(|| StoreError::UnknownRun(run_id.to_string()))?;
+        record.status = if success {
+            RunStatus::Complete
+        } else {
+            RunStatus::Failed
+        };
+        record.completed_at = Some(now.to_string());
+        if success {
+            self.replace_metrics(run_id, metrics)?;
+        }
+        self.put_run(&record)
+    }
+
+    /// Adds or replaces an attempt.
+    pub fn put_attempt(&self, record: &AttemptRecord) -> Result<(), StoreError> {
+        let k = key(&[record.run_id.as_bytes(), &record.attempt.to_be_bytes()]);
+        self.put(&self.trees.attempts, Kind::Attempt, &k, record)
+    }
+
+    /// Appends to a run's event log; returns the event's position.
+    pub fn append_event(
+        &self,
+        run_id: &str,
+        at: &str,
+        kind: &str,
+        payload: &str,
+    ) -> Result<u64, StoreError> {
+        let prefix = key(&[run_id.as_bytes(), b""]);
+        let last = self
+            .trees
+            .events
+            .scan_prefix(&prefix)
+            .next_back()
+            .transpose()
+            .map_err(self.sled_err())?;
+        let seq = match last {
+            Some((k, _)) => k
+                .get(k.len() - 8..)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, |b| u64::from_be_bytes(b) + 1),
+            None => 0,
+        };
+        let record = EventRecord {
+            run_id: run_id.to_string(),
+            seq,
+            at: at.to_string(),
+            kind: kind.to_string(),
+            payload: payload.to_string(),
+        };
+        let k = key(&[run_id.as_bytes(), &seq.to_be_bytes()]);
+        self.put(&self.trees.events, Kind::Event, &k, &record)?;
+        Ok(seq)
+    }
+
+    /// Replaces all of a run's metrics, in one batch.
+    pub fn replace_metrics(
+        &self,
+        run_id: &str,
+        metrics: &[MetricRecord],
+    ) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for entry in self
+            .trees
+            .metrics
+            .scan_prefix(key(&[run_id.as_bytes(), b""]))
+        {
+            batch.remove(entry.map_err(self.sled_err())?.0);
+        }
+        for m in metrics {
+            let k = key(&[
+                m.run_id.as_bytes(),
+                m.model.as_bytes(),
+                m.scenario.as_bytes(),
+                m.metric_name.as_bytes(),
+            ]);
+            batch.insert(k, envelope::encode(Kind::Metric, m));
+        }
+        self.trees
+            .metrics
+            .apply_batch(batch)
+            .map_err(self.sled_err())?;
+        self.db.flush().map_err(self.sled_err())?;
+        Ok(())
+    }
+
+    /// Queues an operation for MLflow; returns its position.
+    pub fn push_outbox(&self, operation_json: &str) -> Result<u64, StoreError> {
+        let seq = self.db.generate_id().map_err(self.sled_err())?;
+        self.put(
+            &self.trees.outbox,
+            Kind::Outbox,
+            &seq.to_be_bytes(),
+            &operation_json,
+        )?;
+        Ok(seq)
+    }
+
+    /// Pending MLflow operations, oldest first.
+    pub fn outbox(&self) -> Result<Vec<(u64, String)>, StoreError> {
+        self.trees
+            .outbox
+            .iter()
+            .map(|entry| {
+                let (k, v) = entry.map_err(self.sled_err())?;
+                let seq = k
+                    .as_ref()
+                    .try_into()
+                    .map(u64::from_be_bytes)
+                    .unwrap_or_default();
+                let op =
+                    envelope::decode(Kind::Outbox, &v).map_err(|message| StoreError::Record {
+                        key: format!("outbox/{seq}"),
+                        message,
+                    })?;
+                Ok((seq, op))
+            })
+            .collect()
+    }
+
+    /// Removes a delivered MLflow operation.
+    pub fn ack_outbox(&self, seq: u64) -> Result<(), StoreError> {
+        self.trees
+            .outbox
+            .remove(seq.to_be_bytes())
+            .map_err(self.sled_err())?;
+        self.db.flush().map_err(self.sled_err())?;
+        Ok(())
+    }
+
+    /// Every dataset.
+    pub fn datasets(&self) -> Result<Vec<DatasetRecord>, StoreError> {
+        self.all(&self.trees.datasets, Kind::Dataset, b"")
+    }
+
+    /// Every sweep.
+    pub fn sweeps(&self) -> Result<Vec<SweepRecord>, StoreError> {
+        self.all(&self.trees.sweeps, Kind::Sweep, b"")
+    }
+
+    /// Every run, by id.
+    pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        self.all(&self.trees.runs, Kind::Run, b"")
+    }
+
+    /// Every attempt, by run and number.
+    pub fn attempts(&self) -> Result<Vec<AttemptRecord>, StoreError> {
+        self.all(&self.trees.attempts, Kind::Attempt, b"")
+    }
+
+    /// A run's events in order, or every event when `run_id` is `None`.
+    pub fn events(&self, run_id: Option<&str>) -> Result<Vec<EventRecord>, StoreError> {
+        let prefix = run_id
+            .map(|r| key(&[r.as_bytes(), b""]))
+            .unwrap_or_default();
+        self.all(&self.trees.events, Kind::Event, &prefix)
+    }
+
+    /// Every metric.
+    pub fn metrics(&self) -> Result<Vec<MetricRecord>, StoreError> {
+        self.all(&self.trees.metrics, Kind::Metric, b"")
+    }
+}
