@@ -40,6 +40,15 @@ pub struct GlobalArgs {
         env = "KDGAT_DATA_ROOT"
     )]
     pub data_root: PathBuf,
+    /// kdgat's state directory: the state store, the SQLite export (project.db), logs
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = ".kdgat",
+        env = "KDGAT_STATE_DIR"
+    )]
+    pub state_dir: PathBuf,
     /// More log output (-v: debug, -vv: trace); RUST_LOG overrides it
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -69,12 +78,14 @@ pub enum Command {
     Status(PendingArgs),
     /// Cancel a run or a whole sweep, and its batch jobs
     Cancel(PendingArgs),
-    /// Rebuild or repair the state store from run directories, SLURM history and MLflow
-    Recover(PendingArgs),
+    /// Rebuild or repair the state store from run directories (the legacy pipeline's too)
+    Recover(RecoverArgs),
     /// Export the SQLite project database, or query it read-only
-    Db(PendingArgs),
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Sweep, leaderboard, compare, diff and dataset analytics over the project database
-    Analytics(PendingArgs),
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Push pending tracking data to the MLflow server
     Mlflow(PendingArgs),
     /// The compute inside a batch job; run by sbatch scripts and the local executor
@@ -185,6 +196,121 @@ pub enum GraphSource {
     Csv,
     /// Parquet from `kdgat ingest`.
     Parquet,
+}
+
+/// `kdgat recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// A run directory tree laid out as `{dataset}/{size}_{stage}[_kd]/` (e.g. `experimentruns`)
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: PathBuf,
+    /// Graph caches whose metadata describe the datasets (`<DIR>/{dataset}/cache_metadata.json`)
+    #[arg(long, value_name = "DIR", default_value = "data/cache")]
+    pub cache_root: PathBuf,
+}
+
+/// How a table is printed.
+#[derive(Debug, Args)]
+pub struct TableFormat {
+    /// Print JSON
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print CSV
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// `kdgat db …`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Write the SQLite project database (atomically) [default path: <state dir>/project.db]
+    Export {
+        /// Where to write it
+        path: Option<PathBuf>,
+    },
+    /// Run read-only SQL against the project database (refreshed from the store first)
+    Query {
+        /// The SQL
+        sql: String,
+        /// Output format
+        #[command(flatten)]
+        format: TableFormat,
+    },
+}
+
+/// `kdgat analytics …`.
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// A config parameter against a metric: count, min, max, mean per parameter value
+    Sweep {
+        /// The config field
+        #[arg(long)]
+        param: String,
+        /// The metric
+        #[arg(long)]
+        metric: String,
+        /// Only this dataset
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Only this stage
+        #[arg(long)]
+        stage: Option<String>,
+        /// Output format
+        #[command(flatten)]
+        format: TableFormat,
+    },
+    /// The best runs by a metric
+    Leaderboard {
+        /// The metric
+        #[arg(long)]
+        metric: String,
+        /// How many
+        #[arg(long, default_value_t = 10)]
+        top: u32,
+        /// Only this scenario (`val` or a test scenario)
+        #[arg(long)]
+        scenario: Option<String>,
+        /// Only this model (gat, vgae, fusion)
+        #[arg(long)]
+        model: Option<String>,
+        /// Only this dataset
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Only this stage
+        #[arg(long)]
+        stage: Option<String>,
+        /// Output format
+        #[command(flatten)]
+        format: TableFormat,
+    },
+    /// Every metric of two runs side by side
+    Compare {
+        /// The first run id
+        a: String,
+        /// The second run id
+        b: String,
+        /// Output format
+        #[command(flatten)]
+        format: TableFormat,
+    },
+    /// The config keys that differ between two runs
+    Diff {
+        /// The first run id
+        a: String,
+        /// The second run id
+        b: String,
+        /// Output format
+        #[command(flatten)]
+        format: TableFormat,
+    },
+    /// A dataset's runs and its best f1, accuracy, auc and mcc
+    Dataset {
+        /// The dataset
+        name: String,
+        /// Output format
+        #[command(flatten)]
+        format: TableFormat,
+    },
 }
 
 /// `kdgat config …`.

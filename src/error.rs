@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use kdgat_jobs::catalog::CatalogError;
 use kdgat_jobs::config::ConfigError;
+use kdgat_store::StoreError;
 
 use crate::exit_code;
 
@@ -49,9 +50,21 @@ impl UserError {
 /// Prints the error with its causes to stderr and returns the matching exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     tracing::debug!("{err:?}");
-    let code = err
-        .downcast_ref::<UserError>()
-        .map_or(exit_code::FAILURE, UserError::exit_code);
+    let code = match (
+        err.downcast_ref::<UserError>(),
+        err.downcast_ref::<StoreError>(),
+    ) {
+        (Some(user), _) => user.exit_code(),
+        (
+            None,
+            Some(
+                StoreError::BadIdentifier { .. }
+                | StoreError::UnknownRun(_)
+                | StoreError::Locked { .. },
+            ),
+        ) => exit_code::INVALID_INPUT,
+        _ => exit_code::FAILURE,
+    };
     #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
     {
         eprintln!("error: {err:#}");

@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod exit_code;
 mod logging;
+mod output;
 
 use std::process::ExitCode;
 

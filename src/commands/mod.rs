@@ -1,9 +1,12 @@
 //! One module per subcommand; this file only routes.
 
+mod analytics;
 mod config;
 mod datasets;
+mod db;
 mod graphs;
 mod ingest;
+mod recover;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
 
@@ -37,9 +40,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Daemon(_) => not_available("daemon"),
         Command::Status(_) => not_available("status"),
         Command::Cancel(_) => not_available("cancel"),
-        Command::Recover(_) => not_available("recover"),
-        Command::Db(_) => not_available("db"),
-        Command::Analytics(_) => not_available("analytics"),
+        Command::Recover(args) => recover::run(&cli.global, &args),
+        Command::Db(command) => db::run(&cli.global, command),
+        Command::Analytics(command) => analytics::run(&cli.global, command),
         Command::Mlflow(_) => not_available("mlflow"),
         Command::Job(JobCommand::Exec(_)) => not_available("job exec"),
     }

@@ -135,3 +135,79 @@ fn legacy_backfill_imports_every_run_and_metric_idempotently() {
         "the analytics connection is read-only"
     );
 }
+
+#[test]
+fn recover_db_and_analytics_from_the_command_line() {
+    let Some(runs_dir) = legacy_runs_dir("recover from the command line") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let state = work.path().join("state");
+    let kdgat = |args: &[&str]| {
+        let mut full = vec!["--state-dir", state.to_str().unwrap()];
+        full.extend_from_slice(args);
+        crate::support::kdgat()
+            .current_dir(work.path())
+            .args(&full)
+            .output()
+            .unwrap()
+    };
+    let out = kdgat(&["recover", "--runs-dir", runs_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    assert!(
+        crate::support::stdout(&out)
+            .starts_with("recovered 70 runs (15 with outputs), 3915 metric values")
+    );
+
+    let out = kdgat(&[
+        "analytics",
+        "leaderboard",
+        "--metric",
+        "f1",
+        "--dataset",
+        "hcrl_sa",
+        "--scenario",
+        "val",
+        "--top",
+        "2",
+        "--csv",
+    ]);
+    let text = crate::support::stdout(&out);
+    assert!(
+        text.starts_with("run_id,dataset,stage,model,scenario,value\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 3);
+
+    let out = kdgat(&[
+        "db",
+        "query",
+        "SELECT COUNT(*) AS n FROM runs WHERE use_kd = 1",
+        "--json",
+    ]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["n"], 22);
+
+    let out = kdgat(&["db", "query", "DROP TABLE runs"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        crate::support::stderr(&out).contains("readonly"),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let out = kdgat(&["analytics", "sweep", "--param", "lr;--", "--metric", "f1"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let out = kdgat(&[
+        "analytics",
+        "compare",
+        "hcrl_sa/nope",
+        "hcrl_sa/teacher_evaluation",
+    ]);
+    assert!(crate::support::stderr(&out).contains("run `hcrl_sa/nope` not found"));
+    assert!(state.join("project.db").is_file());
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use stats::DatasetStats;
+pub use stats::{DatasetStats, attack_types};
 
 use crate::can::{BadRowPolicy, CanDataError, CsvReport, read_csv, write_parquet};
 use crate::catalog::DatasetEntry;

@@ -70,6 +70,15 @@ impl DatasetStats {
     }
 }
 
+/// The reference's `attack_types`: the test scenarios without their `test_NN_` prefix.
+pub fn attack_types(entry: &DatasetEntry) -> Vec<String> {
+    entry
+        .test_subdirs
+        .iter()
+        .map(|t| strip_test_prefix(t).to_string())
+        .collect()
+}
+
 /// `test_01_known_vehicle_known_attack` → `known_vehicle_known_attack`.
 fn strip_test_prefix(name: &str) -> &str {
     let Some(rest) = name.strip_prefix("test_") else {
