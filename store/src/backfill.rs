@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::error::StoreError;
 use crate::ids::parse_run_id;
-use crate::records::{MetricRecord, RunRecord, RunStatus};
+use crate::records::{BenchmarkRecord, MetricRecord, RunRecord, RunStatus};
 use crate::store::Store;
 
 /// What a backfill imported.
@@ -20,6 +20,8 @@ pub struct BackfillReport {
     pub complete: usize,
     /// Metric values imported.
     pub metrics: usize,
+    /// `benchmark.tsv` files imported.
+    pub benchmarks: usize,
 }
 
 /// Checkpoint names that mark a run as complete: the reference's and ours.
@@ -46,6 +48,22 @@ pub fn populate(store: &Store, runs_dir: &Path) -> Result<BackfillReport, StoreE
             report.metrics += metrics.len();
             store.put_run(&run)?;
             store.replace_metrics(&run.run_id, &metrics)?;
+            let benchmark_path = run_dir.join("benchmark.tsv");
+            if benchmark_path.is_file() {
+                let text =
+                    std::fs::read_to_string(&benchmark_path).map_err(|source| StoreError::Io {
+                        path: benchmark_path.clone(),
+                        source,
+                    })?;
+                let record = BenchmarkRecord::parse_tsv(&run.run_id, &text).map_err(|message| {
+                    StoreError::Invalid {
+                        path: benchmark_path.clone(),
+                        message,
+                    }
+                })?;
+                store.put_benchmark(&record)?;
+                report.benchmarks += 1;
+            }
         }
     }
     Ok(report)

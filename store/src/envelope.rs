@@ -24,6 +24,7 @@ pub enum Kind {
     Event = 5,
     Metric = 6,
     Outbox = 7,
+    Benchmark = 8,
 }
 
 /// Encodes a record of `kind` at the current version.

@@ -21,6 +21,7 @@ pub use error::StoreError;
 pub use export::{SCHEMA_SQL, export_sqlite};
 pub use ids::{RunIdParts, parse_run_id};
 pub use records::{
-    AttemptRecord, DatasetRecord, EventRecord, MetricRecord, RunRecord, RunStatus, SweepRecord,
+    AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, MetricRecord, RunRecord, RunStatus,
+    SweepRecord,
 };
 pub use store::Store;

@@ -10,7 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::envelope::{self, Kind};
 use crate::error::StoreError;
 use crate::records::{
-    AttemptRecord, DatasetRecord, EventRecord, MetricRecord, RunRecord, RunStatus, SweepRecord,
+    AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, MetricRecord, RunRecord, RunStatus,
+    SweepRecord,
 };
 
 /// The state store.
@@ -28,6 +29,7 @@ struct Trees {
     events: sled::Tree,
     metrics: sled::Tree,
     outbox: sled::Tree,
+    benchmarks: sled::Tree,
 }
 
 /// Key part separator: run ids and names never contain NUL.
@@ -71,6 +73,7 @@ impl Store {
             events: tree("events")?,
             metrics: tree("metrics")?,
             outbox: tree("outbox")?,
+            benchmarks: tree("benchmarks")?,
         };
         Ok(Store {
             path: path.to_path_buf(),
@@ -338,6 +341,21 @@ impl Store {
             .map(|r| key(&[r.as_bytes(), b""]))
             .unwrap_or_default();
         self.all(&self.trees.events, Kind::Event, &prefix)
+    }
+
+    /// Adds or replaces a run's benchmark record.
+    pub fn put_benchmark(&self, record: &BenchmarkRecord) -> Result<(), StoreError> {
+        self.put(
+            &self.trees.benchmarks,
+            Kind::Benchmark,
+            record.run_id.as_bytes(),
+            record,
+        )
+    }
+
+    /// Every benchmark record.
+    pub fn benchmarks(&self) -> Result<Vec<BenchmarkRecord>, StoreError> {
+        self.all(&self.trees.benchmarks, Kind::Benchmark, b"")
     }
 
     /// Every metric.

@@ -1,6 +1,7 @@
 //! The SQLite export: the reference's `project.db` tables with the same columns and meanings
 //! (`datasets`, `runs`, `metrics`: its queries and Datasette work unchanged), plus ours (`sweeps`,
-//! `run_sweeps`, `attempts`, `events`, and the `run_resources` view of GPU and CPU hours per run).
+//! `run_sweeps`, `attempts`, `events`, `benchmarks` from Snakemake-style `benchmark.tsv`, and the
+//! `run_resources` view of GPU and CPU hours per run).
 //! Written to a temporary database in the target's directory, then renamed over it: readers never
 //! see a half-written export.
 
@@ -139,6 +140,23 @@ fn write_rows(store: &Store, tx: &rusqlite::Transaction<'_>) -> Result<(), RowsE
             a.elapsed_seconds,
             a.gpus,
             a.cpus
+        ])?;
+    }
+    let mut stmt =
+        tx.prepare("INSERT INTO benchmarks VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)")?;
+    for b in store.benchmarks()? {
+        stmt.execute(params![
+            b.run_id,
+            b.s,
+            b.hms,
+            b.max_rss,
+            b.max_vms,
+            b.max_uss,
+            b.max_pss,
+            b.io_in,
+            b.io_out,
+            b.mean_load,
+            b.cpu_time
         ])?;
     }
     let mut stmt = tx.prepare("INSERT INTO events VALUES (?1,?2,?3,?4,?5)")?;

@@ -67,6 +67,19 @@ CREATE TABLE events (
     payload TEXT,
     PRIMARY KEY (run_id, seq)
 );
+CREATE TABLE benchmarks (
+    run_id TEXT PRIMARY KEY REFERENCES runs(run_id),
+    s REAL,
+    "h:m:s" TEXT,
+    max_rss REAL,
+    max_vms REAL,
+    max_uss REAL,
+    max_pss REAL,
+    io_in REAL,
+    io_out REAL,
+    mean_load REAL,
+    cpu_time REAL
+);
 CREATE VIEW run_resources AS
     SELECT run_id,
            SUM(elapsed_seconds * gpus) / 3600.0 AS gpu_hours,
