@@ -249,12 +249,9 @@ pub enum AnalyticsCommand {
         /// The metric
         #[arg(long)]
         metric: String,
-        /// Only this dataset
-        #[arg(long)]
-        dataset: Option<String>,
-        /// Only this stage
-        #[arg(long)]
-        stage: Option<String>,
+        /// Which runs
+        #[command(flatten)]
+        runs: RunFilter,
         /// Output format
         #[command(flatten)]
         format: TableFormat,
@@ -273,36 +270,17 @@ pub enum AnalyticsCommand {
         /// Only this model (gat, vgae, fusion)
         #[arg(long)]
         model: Option<String>,
-        /// Only this dataset
-        #[arg(long)]
-        dataset: Option<String>,
-        /// Only this stage
-        #[arg(long)]
-        stage: Option<String>,
+        /// Which runs
+        #[command(flatten)]
+        runs: RunFilter,
         /// Output format
         #[command(flatten)]
         format: TableFormat,
     },
     /// Every metric of two runs side by side
-    Compare {
-        /// The first run id
-        a: String,
-        /// The second run id
-        b: String,
-        /// Output format
-        #[command(flatten)]
-        format: TableFormat,
-    },
+    Compare(RunPair),
     /// The config keys that differ between two runs
-    Diff {
-        /// The first run id
-        a: String,
-        /// The second run id
-        b: String,
-        /// Output format
-        #[command(flatten)]
-        format: TableFormat,
-    },
+    Diff(RunPair),
     /// A dataset's runs and its best f1, accuracy, auc and mcc
     Dataset {
         /// The dataset
@@ -311,6 +289,29 @@ pub enum AnalyticsCommand {
         #[command(flatten)]
         format: TableFormat,
     },
+}
+
+/// Run filters of the analytics commands.
+#[derive(Debug, Args)]
+pub struct RunFilter {
+    /// Only this dataset
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Only this stage
+    #[arg(long)]
+    pub stage: Option<String>,
+}
+
+/// Two runs to set side by side.
+#[derive(Debug, Args)]
+pub struct RunPair {
+    /// The first run id
+    pub a: String,
+    /// The second run id
+    pub b: String,
+    /// Output format
+    #[command(flatten)]
+    pub format: TableFormat,
 }
 
 /// `kdgat config …`.

@@ -12,32 +12,39 @@ pub fn run(global: &GlobalArgs, command: AnalyticsCommand) -> anyhow::Result<()>
         AnalyticsCommand::Sweep {
             param,
             metric,
-            dataset,
-            stage,
+            runs,
             format,
-        } => print_table(
-            &db.sweep(&param, &metric, dataset.as_deref(), stage.as_deref())?,
-            &format,
-        ),
+        } => {
+            let table = db.sweep(
+                &param,
+                &metric,
+                runs.dataset.as_deref(),
+                runs.stage.as_deref(),
+            )?;
+            print_table(&table, &format)
+        }
         AnalyticsCommand::Leaderboard {
             metric,
             top,
             scenario,
             model,
-            dataset,
-            stage,
+            runs,
             format,
         } => {
             let filters = LeaderboardFilters {
                 scenario: scenario.as_deref(),
                 model: model.as_deref(),
-                dataset: dataset.as_deref(),
-                stage: stage.as_deref(),
+                dataset: runs.dataset.as_deref(),
+                stage: runs.stage.as_deref(),
             };
             print_table(&db.leaderboard(&metric, top, &filters)?, &format)
         }
-        AnalyticsCommand::Compare { a, b, format } => print_table(&db.compare(&a, &b)?, &format),
-        AnalyticsCommand::Diff { a, b, format } => print_table(&db.config_diff(&a, &b)?, &format),
+        AnalyticsCommand::Compare(pair) => {
+            print_table(&db.compare(&pair.a, &pair.b)?, &pair.format)
+        }
+        AnalyticsCommand::Diff(pair) => {
+            print_table(&db.config_diff(&pair.a, &pair.b)?, &pair.format)
+        }
         AnalyticsCommand::Dataset { name, format } => {
             let (runs, best) = db.dataset_summary(&name)?;
             print_table(&runs, &format)?;

@@ -68,7 +68,7 @@ impl Analytics {
     /// Runs any read-only SQL with bound parameters.
     pub fn query(&self, sql: &str, params: &[SqlValue]) -> Result<QueryTable, StoreError> {
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
-        let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+        let columns: Vec<String> = stmt.column_names().map(String::from).collect();
         let n = columns.len();
         let rows = stmt
             .query_map(rusqlite::params_from_iter(params), |row| {

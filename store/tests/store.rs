@@ -160,7 +160,7 @@ fn acknowledged_transitions_survive_sigkill() {
         if let Some(last) = text
             .lines()
             .filter_map(|l| l.strip_prefix("ack ")?.trim().parse::<u64>().ok())
-            .last()
+            .next_back()
         {
             acknowledged = Some(last);
         }
