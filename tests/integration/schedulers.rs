@@ -154,6 +154,24 @@ fn local_executor_behaviour() {
 }
 
 #[test]
+fn local_executor_enforces_the_time_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = LocalScheduler::new(LocalConfig {
+        root: dir.path().join("r"),
+        max_running: 2,
+        grace: Duration::from_secs(1),
+    })
+    .unwrap();
+    let mut limited = spec(dir.path(), "limited", "sleep 600");
+    limited.time_minutes = Some(1);
+    let id = local.submit(&limited).unwrap();
+    let status = wait_for(&local, &id, "timed out", Duration::from_secs(120), |st| {
+        st.state.is_terminal()
+    });
+    assert_eq!(status.state, JobState::Timeout, "{status:?}");
+}
+
+#[test]
 fn local_executor_limits_concurrency() {
     let dir = tempfile::tempdir().unwrap();
     let local = LocalScheduler::new(LocalConfig {

@@ -2,7 +2,8 @@
 //! process group under a small shell wrapper that records the exit code in `<attempt dir>/exit_code`;
 //! stdout and stderr go to the attempt directory. A concurrency limit queues the rest. Every job has a
 //! registry entry (`<root>/<id>/`: spec, pid), so a restarted supervisor re-attaches to jobs still
-//! running or finished, by pid and exit file. Cancel is SIGTERM to the group, a grace period, SIGKILL.
+//! running or finished, by pid and exit file. Cancel is SIGTERM to the group, a grace period, SIGKILL;
+//! a job past its `time_minutes` is stopped the same way and reported as a timeout, as SLURM would.
 
 mod process_group;
 
@@ -10,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 
@@ -30,7 +31,7 @@ exit "$code""#;
 /// How the local executor runs jobs.
 #[derive(Debug, Clone)]
 pub struct LocalConfig {
-    /// Registry of jobs (`<root>/<id>/spec.json`, `pid`, `cancelled`).
+    /// Registry of jobs (`<root>/<id>/`: `spec.json`, `pid`, `started`, and `cancelled` or `timed_out` markers).
     pub root: PathBuf,
     /// Jobs running at once; the rest wait in submission order.
     pub max_running: usize,
@@ -146,6 +147,10 @@ impl LocalScheduler {
             .spawn()
             .map_err(io_error(&spec.workdir))?;
         std::fs::write(entry.join("pid"), format!("{}\n", child.id())).map_err(io_error(&entry))?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        std::fs::write(entry.join("started"), format!("{now}\n")).map_err(io_error(&entry))?;
         Ok(child)
     }
 
@@ -156,12 +161,15 @@ impl LocalScheduler {
         let Some(spec) = self.spec_of(id) else {
             return JobStatus::new(JobState::Lost);
         };
-        let cancelled = self.entry(id).join("cancelled").exists();
         let exit_code = std::fs::read_to_string(spec.attempt_dir.join("exit_code"))
             .ok()
             .and_then(|t| t.trim().parse::<i32>().ok());
+        if exit_code.is_none() {
+            self.enforce_time_limit(id, &spec);
+        }
+        let stopped = Stopped::read(&self.entry(id));
         if let Some(code) = exit_code {
-            return finished(code, 0, cancelled);
+            return finished(code, 0, stopped);
         }
         if let Some(child) = state.children.get_mut(id) {
             return match child.try_wait() {
@@ -170,15 +178,37 @@ impl LocalScheduler {
                 Ok(Some(status)) => finished(
                     status.code().unwrap_or(0),
                     status.signal().unwrap_or(0),
-                    cancelled,
+                    stopped,
                 ),
                 Err(_) => JobStatus::new(JobState::Lost),
             };
         }
-        match self.pid_of(id) {
-            Some(pid) if process_group::is_running(pid) => JobStatus::new(JobState::Running),
-            _ if cancelled => JobStatus::new(JobState::Cancelled { by: None }),
-            _ => JobStatus::new(JobState::Lost),
+        match (self.pid_of(id), stopped) {
+            (Some(pid), _) if process_group::is_running(pid) => JobStatus::new(JobState::Running),
+            (_, Stopped::Cancelled) => JobStatus::new(JobState::Cancelled { by: None }),
+            (_, Stopped::TimedOut) => JobStatus::new(JobState::Timeout),
+            (_, Stopped::No) => JobStatus::new(JobState::Lost),
+        }
+    }
+
+    /// Ends a job that ran past its time limit (SLURM's `--time`): marks it, then stops its group.
+    fn enforce_time_limit(&self, id: &SchedulerJobId, spec: &BatchJobSpec) {
+        let Some(minutes) = spec.time_minutes.filter(|&m| m > 0) else {
+            return;
+        };
+        let entry = self.entry(id);
+        let started = std::fs::read_to_string(entry.join("started"))
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok());
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let Some(pid) = self.pid_of(id) else { return };
+        if started.is_some_and(|s| now.saturating_sub(s) > u64::from(minutes) * 60)
+            && process_group::is_running(pid)
+        {
+            let _ = std::fs::write(entry.join(Stopped::TIMED_OUT), "");
+            process_group::terminate_group(pid, self.config.grace);
         }
     }
 
@@ -193,14 +223,38 @@ impl LocalScheduler {
     }
 }
 
-fn finished(code: i32, signal: i32, cancelled: bool) -> JobStatus {
+/// Why a job was stopped by us, from its marker files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stopped {
+    No,
+    Cancelled,
+    TimedOut,
+}
+
+impl Stopped {
+    const CANCELLED: &str = "cancelled";
+    const TIMED_OUT: &str = "timed_out";
+
+    fn read(entry: &Path) -> Stopped {
+        if entry.join(Self::CANCELLED).exists() {
+            Stopped::Cancelled
+        } else if entry.join(Self::TIMED_OUT).exists() {
+            Stopped::TimedOut
+        } else {
+            Stopped::No
+        }
+    }
+}
+
+fn finished(code: i32, signal: i32, stopped: Stopped) -> JobStatus {
     let exit = ExitStatus {
         code: u8::try_from(code).unwrap_or(u8::MAX),
         signal: u8::try_from(signal).unwrap_or(u8::MAX),
     };
-    let state = match (cancelled, code, signal) {
-        (true, _, _) => JobState::Cancelled { by: None },
-        (false, 0, 0) => JobState::Completed,
+    let state = match (stopped, code, signal) {
+        (Stopped::Cancelled, _, _) => JobState::Cancelled { by: None },
+        (Stopped::TimedOut, _, _) => JobState::Timeout,
+        (Stopped::No, 0, 0) => JobState::Completed,
         _ => JobState::Failed,
     };
     JobStatus {
@@ -248,7 +302,7 @@ impl Scheduler for LocalScheduler {
         if !entry.is_dir() {
             return Ok(());
         }
-        std::fs::write(entry.join("cancelled"), "").map_err(io_error(&entry))?;
+        std::fs::write(entry.join(Stopped::CANCELLED), "").map_err(io_error(&entry))?;
         state.queued.retain(|queued| queued != id);
         self.stop(id, &mut state);
         self.advance(&mut state)
@@ -257,7 +311,9 @@ impl Scheduler for LocalScheduler {
     fn requeue(&self, id: &SchedulerJobId) -> Result<(), ClusterError> {
         let mut state = self.lock();
         self.stop(id, &mut state);
-        let _ = std::fs::remove_file(self.entry(id).join("cancelled"));
+        for marker in [Stopped::CANCELLED, Stopped::TIMED_OUT] {
+            let _ = std::fs::remove_file(self.entry(id).join(marker));
+        }
         if let Some(spec) = self.spec_of(id) {
             let _ = std::fs::remove_file(spec.attempt_dir.join("exit_code"));
         }
