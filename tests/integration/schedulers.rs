@@ -153,15 +153,20 @@ fn local_executor_behaviour() {
     assert_ne!(next, running, "ids continue after a restart");
 }
 
+/// A local executor with room for two jobs and a one-second grace.
+fn two_slot_executor(dir: &Path) -> LocalScheduler {
+    let config = LocalConfig {
+        root: dir.join("r"),
+        max_running: 2,
+        grace: Duration::from_secs(1),
+    };
+    LocalScheduler::new(config).unwrap()
+}
+
 #[test]
 fn local_executor_enforces_the_time_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let local = LocalScheduler::new(LocalConfig {
-        root: dir.path().join("r"),
-        max_running: 2,
-        grace: Duration::from_secs(1),
-    })
-    .unwrap();
+    let local = two_slot_executor(dir.path());
     let mut limited = spec(dir.path(), "limited", "sleep 600");
     limited.time_minutes = Some(1);
     let id = local.submit(&limited).unwrap();
@@ -174,12 +179,7 @@ fn local_executor_enforces_the_time_limit() {
 #[test]
 fn local_executor_limits_concurrency() {
     let dir = tempfile::tempdir().unwrap();
-    let local = LocalScheduler::new(LocalConfig {
-        root: dir.path().join("r"),
-        max_running: 2,
-        grace: Duration::from_secs(1),
-    })
-    .unwrap();
+    let local = two_slot_executor(dir.path());
     let ids: Vec<SchedulerJobId> = (0..5)
         .map(|i| {
             local
