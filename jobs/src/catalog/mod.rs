@@ -4,8 +4,10 @@
 //! user needs no file. A catalog's `csv_dir` of `data/automotive/hcrl_sa` resolves against the data
 //! root (`--data-root`, default `data/`) as `<data root>/automotive/hcrl_sa`.
 
+mod captures;
 mod entry;
 mod presence;
 
+pub use captures::{CaptureFile, capture_files};
 pub use entry::{Catalog, CatalogError, DatasetEntry, FolderRole};
 pub use presence::{DatasetPresence, FolderPresence, PresenceStatus, survey};

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::captures::capture_files;
 use super::entry::{DatasetEntry, FolderRole};
 
 /// One catalog folder on disk.
@@ -67,7 +68,7 @@ pub fn survey(name: &str, entry: &DatasetEntry, data_root: &Path) -> DatasetPres
                 name: folder.to_string(),
                 role,
                 exists: path.is_dir(),
-                files: csv_files(&path, folder),
+                files: sized_captures(&dir, folder),
             }
         })
         .collect();
@@ -93,23 +94,13 @@ pub fn survey(name: &str, entry: &DatasetEntry, data_root: &Path) -> DatasetPres
     }
 }
 
-fn csv_files(dir: &Path, folder: &str) -> Vec<(String, u64)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<(String, u64)> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|ext| ext == "csv"))
-        .filter_map(|e| {
-            let size = e.metadata().ok().filter(|m| m.is_file())?.len();
-            Some((
-                format!("{folder}/{}", e.file_name().to_string_lossy()),
-                size,
-            ))
-        })
-        .collect();
-    files.sort();
-    files
+/// The folder's captures as `(subdir/file.csv, bytes)`; an unreadable folder or file counts as absent.
+fn sized_captures(root: &Path, folder: &str) -> Vec<(String, u64)> {
+    capture_files(root, folder, &[])
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| Some((f.rel, std::fs::metadata(&f.path).ok()?.len())))
+        .collect()
 }
 
 #[cfg(test)]

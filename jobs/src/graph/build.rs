@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use super::sequence::{GraphMode, LEGACY_CHUNK_ROWS, MessageSequence};
 use super::set::GraphSet;
-use super::sources::{CaptureFile, DatasetSources, select_sources};
+use super::sources::{DatasetSources, select_sources};
 use super::vocab::Vocabulary;
 use super::window::Graph;
 use crate::can::{BadRowPolicy, CanDataError, MessageColumns, read_csv, read_parquet};
-use crate::catalog::DatasetEntry;
+use crate::catalog::{CaptureFile, DatasetEntry};
 use crate::parallel::map_in_parallel;
 
 /// Where the messages come from.
@@ -129,18 +129,8 @@ pub fn load_capture(
 ) -> Result<MessageColumns, CanDataError> {
     match &options.input {
         GraphInput::Csv => read_csv(&file.path, options.on_bad_row).map(|(columns, _)| columns),
-        GraphInput::Parquet(_) => read_parquet(&parquet_path_for(domain_dir, file)),
+        GraphInput::Parquet(_) => read_parquet(&domain_dir.join(file.parquet_name())),
     }
-}
-
-/// Where `kdgat ingest` writes a capture: `<dir>/{subdir}__{stem}.parquet`.
-pub fn parquet_path_for(dataset_parquet_dir: &Path, file: &CaptureFile) -> PathBuf {
-    let stem = file
-        .path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dataset_parquet_dir.join(format!("{}__{stem}.parquet", file.subdir))
 }
 
 fn parquet_dir(name: &str, entry: &DatasetEntry, options: &GraphOptions) -> PathBuf {

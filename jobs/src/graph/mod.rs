@@ -14,12 +14,11 @@ mod vocab;
 mod window;
 
 pub use build::{
-    BuiltGraphs, GraphError, GraphInput, GraphOptions, build_graphs, build_one_graph,
-    parquet_path_for, sources_for,
+    BuiltGraphs, GraphError, GraphInput, GraphOptions, build_graphs, build_one_graph, sources_for,
 };
 pub use sequence::{GraphMode, LEGACY_CHUNK_ROWS, MessageSequence, STRIDE, WINDOW_SIZE};
 pub use set::{GraphRef, GraphSet};
-pub use sources::{CaptureFile, DatasetSources, LEGACY_EXCLUDED, select_sources};
+pub use sources::{DatasetSources, LEGACY_EXCLUDED, select_sources};
 pub use split::{TRAIN_FRACTION, split_indices};
 pub use vocab::Vocabulary;
 pub use window::{EDGE_FEATURES, Graph, NO_TARGET, NODE_FEATURES, WindowRows, build_graph};

@@ -7,24 +7,13 @@
 //! - `Default`: training = the catalog's two training folders with byte-identical duplicates counted
 //!   once; exclusions only where the catalog lists them (`exclude_files`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::sequence::GraphMode;
-use crate::catalog::DatasetEntry;
+use crate::catalog::{CaptureFile, DatasetEntry, capture_files};
 
 /// The reference's exclusions (legacy mode only).
 pub const LEGACY_EXCLUDED: [&str; 2] = ["suppress", "masquerade"];
-
-/// One capture file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaptureFile {
-    /// `subdir/file.csv`, relative to the dataset root.
-    pub rel: String,
-    /// The folder it is in.
-    pub subdir: String,
-    /// Its path.
-    pub path: PathBuf,
-}
 
 /// The files a graph build reads, and what the selection changed relative to the reference.
 #[derive(Debug, Clone, Default)]
@@ -50,13 +39,15 @@ pub fn select_sources(
             let excluded: Vec<String> = LEGACY_EXCLUDED.iter().map(|s| s.to_string()).collect();
             for folder in sorted_subdirs(&root)? {
                 if folder.to_lowercase().contains("train") {
-                    sources.train.extend(csv_files(&root, &folder, &excluded)?);
+                    sources
+                        .train
+                        .extend(capture_files(&root, &folder, &excluded)?);
                 }
             }
             for test in &entry.test_subdirs {
                 sources
                     .tests
-                    .push((test.clone(), csv_files(&root, test, &excluded)?));
+                    .push((test.clone(), capture_files(&root, test, &excluded)?));
             }
         }
         GraphMode::Default => {
@@ -66,7 +57,7 @@ pub fn select_sources(
                 .map(|s| s.to_lowercase())
                 .collect();
             for folder in [&entry.train_subdir, &entry.train_attack_subdir] {
-                for file in csv_files(&root, folder, &excluded)? {
+                for file in capture_files(&root, folder, &excluded)? {
                     match find_identical(&sources.train, &file)? {
                         Some(original) => sources.changes.push(format!(
                             "{} is byte-identical to {}: counted once (the reference counted it twice)",
@@ -79,7 +70,7 @@ pub fn select_sources(
             for test in &entry.test_subdirs {
                 sources
                     .tests
-                    .push((test.clone(), csv_files(&root, test, &excluded)?));
+                    .push((test.clone(), capture_files(&root, test, &excluded)?));
             }
             let kept: Vec<&str> = sources
                 .train
@@ -121,39 +112,20 @@ fn sorted_subdirs(root: &Path) -> std::io::Result<Vec<String>> {
     Ok(dirs)
 }
 
-fn csv_files(root: &Path, folder: &str, excluded: &[String]) -> std::io::Result<Vec<CaptureFile>> {
-    let dir = root.join(folder);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut names: Vec<String> = std::fs::read_dir(&dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".csv"))
-        .filter(|name| {
-            !excluded
-                .iter()
-                .any(|x| name.to_lowercase().contains(x.as_str()))
-        })
-        .collect();
-    names.sort();
-    Ok(names
-        .into_iter()
-        .map(|name| CaptureFile {
-            rel: format!("{folder}/{name}"),
-            subdir: folder.to_string(),
-            path: dir.join(&name),
-        })
-        .collect())
-}
-
-/// The `rel` of an already selected file with the same bytes, if any.
+/// The `rel` of an already selected file with the same bytes, if any. Only same-size files are
+/// compared, and the new file is read at most once.
 fn find_identical(selected: &[CaptureFile], file: &CaptureFile) -> std::io::Result<Option<String>> {
     let size = std::fs::metadata(&file.path)?.len();
+    let mut bytes: Option<Vec<u8>> = None;
     for other in selected {
-        if std::fs::metadata(&other.path)?.len() == size
-            && std::fs::read(&other.path)? == std::fs::read(&file.path)?
-        {
+        if std::fs::metadata(&other.path)?.len() != size {
+            continue;
+        }
+        let mine = match &bytes {
+            Some(b) => b,
+            None => bytes.insert(std::fs::read(&file.path)?),
+        };
+        if std::fs::read(&other.path)? == *mine {
             return Ok(Some(other.rel.clone()));
         }
     }

@@ -11,7 +11,7 @@ use serde::Serialize;
 pub use stats::{DatasetStats, attack_types};
 
 use crate::can::{BadRowPolicy, CanDataError, CsvReport, read_csv, write_parquet};
-use crate::catalog::DatasetEntry;
+use crate::catalog::{CaptureFile, DatasetEntry, capture_files};
 use crate::parallel::map_in_parallel;
 
 /// Where ingest reads and writes.
@@ -73,23 +73,15 @@ pub struct IngestReport {
     pub stats: DatasetStats,
 }
 
-/// The CSV files of a dataset's catalog folders, as `(subdir, path)`, sorted.
-pub fn dataset_csv_files(entry: &DatasetEntry, data_root: &Path) -> Vec<(String, PathBuf)> {
+/// The capture files of a dataset's catalog folders, in catalog order, each folder sorted.
+pub fn dataset_csv_files(entry: &DatasetEntry, data_root: &Path) -> Vec<CaptureFile> {
     let root = entry.csv_path(data_root);
-    let mut files = Vec::new();
-    for (_, folder) in entry.folders() {
-        let Ok(dir) = std::fs::read_dir(root.join(folder)) else {
-            continue;
-        };
-        let mut names: Vec<PathBuf> = dir
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "csv"))
-            .collect();
-        names.sort();
-        files.extend(names.into_iter().map(|p| (folder.to_string(), p)));
-    }
-    files
+    entry
+        .folders()
+        .into_iter()
+        // A folder that cannot be listed holds no capture we can ingest; `NoFiles` reports the folders.
+        .flat_map(|(_, folder)| capture_files(&root, folder, &[]).unwrap_or_default())
+        .collect()
 }
 
 /// Converts a dataset; files are read and written in parallel, one per worker.
@@ -108,8 +100,8 @@ pub fn ingest_dataset(
         });
     }
     let out_dir = options.parquet_root.join(&entry.domain).join(name);
-    let converted = map_in_parallel(&files, |(subdir, path)| {
-        convert_file(subdir, path, &out_dir, options.on_bad_row)
+    let converted = map_in_parallel(&files, |file| {
+        convert_file(file, &out_dir, options.on_bad_row)
     });
     let mut ingested = Vec::with_capacity(files.len());
     let mut stats = DatasetStats::new(name, entry);
@@ -136,30 +128,20 @@ pub fn ingest_dataset(
 
 /// Reads one CSV, writes its Parquet; returns the file report, its sorted unique ids and attack rows.
 fn convert_file(
-    subdir: &str,
-    path: &Path,
+    file: &CaptureFile,
     out_dir: &Path,
     policy: BadRowPolicy,
 ) -> Result<(IngestedFile, Vec<u32>, usize), CanDataError> {
-    let (columns, report) = read_csv(path, policy)?;
+    let (columns, report) = read_csv(&file.path, policy)?;
     let mut ids = columns.id.clone();
     ids.sort_unstable();
     ids.dedup();
     let attack_rows = columns.label.iter().filter(|&&l| l == 1).count();
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = path
-        .file_stem()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let source_file = format!("{subdir}/{file_name}");
-    let output = out_dir.join(format!("{subdir}__{stem}.parquet"));
-    write_parquet(columns, &source_file, &output)?;
+    let output = out_dir.join(file.parquet_name());
+    write_parquet(columns, &file.rel, &output)?;
     Ok((
         IngestedFile {
-            source_file,
+            source_file: file.rel.clone(),
             output,
             report,
         },
