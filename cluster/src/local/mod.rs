@@ -95,11 +95,7 @@ impl LocalScheduler {
     }
 
     fn pid_of(&self, id: &SchedulerJobId) -> Option<u32> {
-        std::fs::read_to_string(self.entry(id).join("pid"))
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
+        read_number(&self.entry(id).join("pid"))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, LocalState> {
@@ -147,10 +143,8 @@ impl LocalScheduler {
             .spawn()
             .map_err(io_error(&spec.workdir))?;
         std::fs::write(entry.join("pid"), format!("{}\n", child.id())).map_err(io_error(&entry))?;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        std::fs::write(entry.join("started"), format!("{now}\n")).map_err(io_error(&entry))?;
+        std::fs::write(entry.join("started"), format!("{}\n", unix_seconds()))
+            .map_err(io_error(&entry))?;
         Ok(child)
     }
 
@@ -161,9 +155,7 @@ impl LocalScheduler {
         let Some(spec) = self.spec_of(id) else {
             return JobStatus::new(JobState::Lost);
         };
-        let exit_code = std::fs::read_to_string(spec.attempt_dir.join("exit_code"))
-            .ok()
-            .and_then(|t| t.trim().parse::<i32>().ok());
+        let exit_code: Option<i32> = read_number(&spec.attempt_dir.join("exit_code"));
         if exit_code.is_none() {
             self.enforce_time_limit(id, &spec);
         }
@@ -197,12 +189,8 @@ impl LocalScheduler {
             return;
         };
         let entry = self.entry(id);
-        let started = std::fs::read_to_string(entry.join("started"))
-            .ok()
-            .and_then(|t| t.trim().parse::<u64>().ok());
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let started: Option<u64> = read_number(&entry.join("started"));
+        let now = unix_seconds();
         let Some(pid) = self.pid_of(id) else { return };
         if started.is_some_and(|s| now.saturating_sub(s) > u64::from(minutes) * 60)
             && process_group::is_running(pid)
@@ -221,6 +209,18 @@ impl LocalScheduler {
             let _ = child.wait();
         }
     }
+}
+
+/// A number written alone in a file (pid, start time, exit code); `None` if absent or not a number.
+fn read_number<T: std::str::FromStr>(path: &Path) -> Option<T> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Seconds since the epoch, now.
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Why a job was stopped by us, from its marker files.
