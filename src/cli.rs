@@ -86,8 +86,9 @@ pub enum Command {
     /// Sweep, leaderboard, compare, diff and dataset analytics over the project database
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
-    /// Push pending tracking data to the MLflow server
-    Mlflow(PendingArgs),
+    /// MLflow tracking: deliver queued tracking data to the server, import run directories
+    #[command(subcommand)]
+    Mlflow(MlflowCommand),
     /// The compute inside a batch job; run by sbatch scripts and the local executor
     #[command(subcommand)]
     Job(JobCommand),
@@ -207,6 +208,40 @@ pub struct RecoverArgs {
     /// Graph caches whose metadata describe the datasets (`<DIR>/{dataset}/cache_metadata.json`)
     #[arg(long, value_name = "DIR", default_value = "data/cache")]
     pub cache_root: PathBuf,
+}
+
+/// `kdgat mlflow …`.
+#[derive(Debug, Subcommand)]
+pub enum MlflowCommand {
+    /// Deliver the queued tracking operations to the server (MLFLOW_TRACKING_URI), exactly once;
+    /// with --runs-dir, first queue every run directory found there as a run nested under a sweep
+    #[command(after_help = "Credentials come from MLFLOW_TRACKING_TOKEN, or \
+        MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD; they are never logged. \
+        Operations the server cannot take now stay queued: run the command again.")]
+    Sync(MlflowSyncArgs),
+}
+
+/// `kdgat mlflow sync`.
+#[derive(Debug, Args)]
+pub struct MlflowSyncArgs {
+    /// Also queue the runs of this tree (`{dataset}/{size}_{stage}[_kd]/`, ours or the legacy
+    /// pipeline's): config, epoch and evaluation metrics, tags, artifacts
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+    /// The sweep the imported runs are nested under (default: the runs directory's name)
+    #[arg(long, value_name = "NAME", requires = "runs_dir")]
+    pub sweep: Option<String>,
+    /// The experiment runs are created in
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "MLFLOW_EXPERIMENT_NAME",
+        default_value = kdgat_tracking::DEFAULT_EXPERIMENT
+    )]
+    pub experiment: String,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How a table is printed.

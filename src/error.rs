@@ -29,6 +29,14 @@ pub enum UserError {
     /// names the file and line.
     #[error(transparent)]
     InvalidData(Box<dyn std::error::Error + Send + Sync>),
+    /// A service the command needs is not configured.
+    #[error("{what} is not configured: {hint}")]
+    NotConfigured {
+        /// The service.
+        what: &'static str,
+        /// How to configure it.
+        hint: &'static str,
+    },
     /// A command that exists but is not built yet.
     #[error("`kdgat {command}` is not available in this version yet")]
     NotAvailable {
@@ -41,7 +49,9 @@ impl UserError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            UserError::NotAvailable { .. } => exit_code::NOT_AVAILABLE,
+            UserError::NotAvailable { .. } | UserError::NotConfigured { .. } => {
+                exit_code::NOT_AVAILABLE
+            }
             _ => exit_code::INVALID_INPUT,
         }
     }

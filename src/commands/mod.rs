@@ -6,6 +6,7 @@ mod datasets;
 mod db;
 mod graphs;
 mod ingest;
+mod mlflow;
 mod recover;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
@@ -43,7 +44,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Recover(args) => recover::run(&cli.global, &args),
         Command::Db(command) => db::run(&cli.global, command),
         Command::Analytics(command) => analytics::run(&cli.global, command),
-        Command::Mlflow(_) => not_available("mlflow"),
+        Command::Mlflow(command) => mlflow::run(&cli.global, command),
         Command::Job(JobCommand::Exec(_)) => not_available("job exec"),
     }
 }

@@ -25,6 +25,8 @@ pub enum Kind {
     Metric = 6,
     Outbox = 7,
     Benchmark = 8,
+    TrackedRun = 9,
+    MetricMarks = 10,
 }
 
 /// Encodes a record of `kind` at the current version.

@@ -1,7 +1,7 @@
 //! The kdgat state store: datasets, sweeps, runs, attempts, an append-only event log per run, metrics
 //! and the MLflow outbox, in sled behind a narrow API ([`Store`]); a SQLite export compatible with the
 //! reference's `project.db` (its `datasets`, `runs` and `metrics` tables, plus ours); the reference's
-//! analytics over that export; and the backfill from run directories (the reference's `populate()`).
+//! analytics over that export; the MLflow delivery state (tracked runs, metric high-water marks); and the backfill from run directories (the reference's `populate()`).
 //!
 //! Every record is stored in a versioned envelope ([`envelope`]), and every state transition is flushed
 //! to disk before the call returns, so an acknowledged write survives a crash.
@@ -21,7 +21,7 @@ pub use error::StoreError;
 pub use export::{SCHEMA_SQL, export_sqlite};
 pub use ids::{RunIdParts, parse_run_id};
 pub use records::{
-    AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, MetricRecord, RunRecord, RunStatus,
-    SweepRecord,
+    AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, InFlightBatch, MetricMarks,
+    MetricRecord, RunRecord, RunStatus, SweepRecord, TrackedRun,
 };
 pub use store::Store;

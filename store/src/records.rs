@@ -203,3 +203,64 @@ impl BenchmarkRecord {
         })
     }
 }
+
+/// Where a tracked run lives on the MLflow server: the tracking drain's map from our run key (the
+/// `kdgat.run_key` tag) to the server's ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrackedRun {
+    /// Our key for the run (`kdgat.run_key`).
+    pub run_key: String,
+    /// The server's run id.
+    pub mlflow_run_id: String,
+    /// The server's experiment id.
+    pub experiment_id: String,
+    /// The run's artifact root (`mlflow-artifacts:/…`).
+    pub artifact_uri: String,
+}
+
+/// How far a tracked run's metrics have been delivered: per metric key, the highest step the server
+/// is known to hold, and the batch in flight (sent, outcome not yet known) if any.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricMarks {
+    /// Our key for the run.
+    pub run_key: String,
+    /// `(metric key, highest delivered step)`, sorted by key.
+    pub delivered: Vec<(String, i64)>,
+    /// The batch sent last whose delivery is not confirmed.
+    pub in_flight: Option<InFlightBatch>,
+}
+
+/// A metric batch that was sent but not acknowledged. MLflow applies a batch all or nothing, so one
+/// point of it (the probe) present on the server means all of it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InFlightBatch {
+    /// The probe's metric key.
+    pub probe_key: String,
+    /// The probe's step.
+    pub probe_step: i64,
+    /// The marks the batch reaches once delivered: `(metric key, highest step in the batch)`.
+    pub reaches: Vec<(String, i64)>,
+}
+
+impl MetricMarks {
+    /// The highest delivered step of `key`.
+    pub fn delivered_step(&self, key: &str) -> Option<i64> {
+        self.delivered
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| self.delivered[i].1)
+    }
+
+    /// Raises the marks to those a delivered batch reaches.
+    pub fn advance(&mut self, reaches: &[(String, i64)]) {
+        for (key, step) in reaches {
+            match self
+                .delivered
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            {
+                Ok(i) => self.delivered[i].1 = self.delivered[i].1.max(*step),
+                Err(i) => self.delivered.insert(i, (key.clone(), *step)),
+            }
+        }
+    }
+}

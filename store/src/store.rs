@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::envelope::{self, Kind};
 use crate::error::StoreError;
 use crate::records::{
-    AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, MetricRecord, RunRecord, RunStatus,
-    SweepRecord,
+    AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, MetricMarks, MetricRecord,
+    RunRecord, RunStatus, SweepRecord, TrackedRun,
 };
 
 /// The state store.
@@ -30,6 +30,8 @@ struct Trees {
     metrics: sled::Tree,
     outbox: sled::Tree,
     benchmarks: sled::Tree,
+    tracked_runs: sled::Tree,
+    metric_marks: sled::Tree,
 }
 
 /// Key part separator: run ids and names never contain NUL.
@@ -74,6 +76,8 @@ impl Store {
             metrics: tree("metrics")?,
             outbox: tree("outbox")?,
             benchmarks: tree("benchmarks")?,
+            tracked_runs: tree("tracked_runs")?,
+            metric_marks: tree("metric_marks")?,
         };
         Ok(Store {
             path: path.to_path_buf(),
@@ -100,6 +104,25 @@ impl Store {
             .map_err(self.sled_err())?;
         self.db.flush().map_err(self.sled_err())?;
         Ok(())
+    }
+
+    fn get<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        kind: Kind,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        match tree.get(key.as_bytes()).map_err(self.sled_err())? {
+            Some(bytes) => {
+                envelope::decode(kind, &bytes)
+                    .map(Some)
+                    .map_err(|message| StoreError::Record {
+                        key: key.to_string(),
+                        message,
+                    })
+            }
+            None => Ok(None),
+        }
     }
 
     fn all<T: DeserializeOwned>(
@@ -151,20 +174,7 @@ impl Store {
 
     /// One run.
     pub fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
-        match self
-            .trees
-            .runs
-            .get(run_id.as_bytes())
-            .map_err(self.sled_err())?
-        {
-            Some(bytes) => envelope::decode(Kind::Run, &bytes)
-                .map(Some)
-                .map_err(|message| StoreError::Record {
-                    key: run_id.to_string(),
-                    message,
-                }),
-            None => Ok(None),
-        }
+        self.get(&self.trees.runs, Kind::Run, run_id)
     }
 
     /// The reference's `record_run_start`: the run as `running`, started now, not completed.
@@ -361,5 +371,40 @@ impl Store {
     /// Every metric.
     pub fn metrics(&self) -> Result<Vec<MetricRecord>, StoreError> {
         self.all(&self.trees.metrics, Kind::Metric, b"")
+    }
+
+    /// Where a tracked run lives on the MLflow server, if it was created there.
+    pub fn tracked_run(&self, run_key: &str) -> Result<Option<TrackedRun>, StoreError> {
+        self.get(&self.trees.tracked_runs, Kind::TrackedRun, run_key)
+    }
+
+    /// Records where a tracked run lives on the MLflow server.
+    pub fn put_tracked_run(&self, record: &TrackedRun) -> Result<(), StoreError> {
+        self.put(
+            &self.trees.tracked_runs,
+            Kind::TrackedRun,
+            record.run_key.as_bytes(),
+            record,
+        )
+    }
+
+    /// How far a tracked run's metrics have been delivered (nothing yet: empty marks).
+    pub fn metric_marks(&self, run_key: &str) -> Result<MetricMarks, StoreError> {
+        Ok(self
+            .get(&self.trees.metric_marks, Kind::MetricMarks, run_key)?
+            .unwrap_or_else(|| MetricMarks {
+                run_key: run_key.to_string(),
+                ..MetricMarks::default()
+            }))
+    }
+
+    /// Records how far a tracked run's metrics have been delivered.
+    pub fn put_metric_marks(&self, record: &MetricMarks) -> Result<(), StoreError> {
+        self.put(
+            &self.trees.metric_marks,
+            Kind::MetricMarks,
+            record.run_key.as_bytes(),
+            record,
+        )
     }
 }
