@@ -239,6 +239,10 @@ pub struct MlflowSyncArgs {
         default_value = kdgat_tracking::DEFAULT_EXPERIMENT
     )]
     pub experiment: String,
+    /// Attempts per request before a transient failure (no connection, timeout, 429, 5xx) stops the
+    /// sync; what is not delivered stays queued
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,

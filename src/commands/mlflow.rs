@@ -26,6 +26,7 @@ fn sync(global: &GlobalArgs, args: &MlflowSyncArgs) -> anyhow::Result<()> {
                    starts a local server)",
             })?;
     config.experiment = args.experiment.clone();
+    config.retry.max_attempts = args.max_attempts;
     let store = super::db::open_store(&global.state_dir)?;
 
     let mut queued = 0usize;

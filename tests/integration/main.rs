@@ -7,6 +7,8 @@
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
 //! - `store_backfill`: the legacy backfill, export and analytics on the reference's run directories;
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
+//! - `tracking`: MLflow tracking end to end: import and Python read-back, outages and lost replies
+//!   delivered exactly once, the MLflow UI in headless Chromium;
 //! - `support`: the `kdgat` command builder and the service gate.
 //!
 //! `scripts/test.sh` starts SLURM and MLflow and sets `KDGAT_REQUIRE_SERVICES=1`, so there the service
@@ -20,3 +22,4 @@ mod real_slurm;
 mod schedulers;
 mod store_backfill;
 mod support;
+mod tracking;
