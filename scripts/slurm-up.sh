@@ -30,8 +30,11 @@ install_packages() {
     if (( ${#missing[@]} )); then
         log "installing ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        mkdir -p /var/tmp/kdgat
+        # One apt at a time across the set-up scripts (test.sh runs them side by side).
+        flock /var/tmp/kdgat/apt.lock bash -c \
+            'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null' \
+            apt "${missing[@]}"
     fi
 }
 

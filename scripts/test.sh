@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need (libtorch, SLURM, MLflow) if missing, starts the
+# The test command: installs what the tests need (libtorch, SLURM, MLflow, Chromium) if missing, starts the
 # SLURM cluster and the MLflow server, runs every test of the workspace against them, and stops the
 # services it started. Fails if any step fails.
 #
@@ -22,15 +22,16 @@ trap teardown EXIT
 
 step() { local t=$SECONDS; "$@"; echo "test.sh: $* took $((SECONDS - t)) s"; }
 
-# libtorch, SLURM and MLflow install and start independently: do them side by side.
+# libtorch, SLURM, MLflow and Chromium install and start independently: do them side by side.
 pids=()
-for job in install-libtorch slurm-up mlflow-up; do
+setup_jobs=(install-libtorch slurm-up mlflow-up install-chromium)
+for job in "${setup_jobs[@]}"; do
     bash "scripts/$job.sh" >"$logs/$job.log" 2>&1 &
     pids+=("$!")
 done
 failed=0
 for i in "${!pids[@]}"; do
-    job=$(echo install-libtorch slurm-up mlflow-up | cut -d' ' -f$((i + 1)))
+    job=${setup_jobs[$i]}
     if wait "${pids[$i]}"; then
         echo "test.sh: $job ok"
     else
@@ -47,6 +48,7 @@ done
 
 eval "$(grep '^export ' "$logs/slurm-up.log")"
 eval "$(grep '^export ' "$logs/mlflow-up.log")"
+eval "$(grep '^export ' "$logs/install-chromium.log")"
 export KDGAT_REQUIRE_SERVICES=1
 # The MLflow venv also has numpy, pandas and pyarrow: the tests use it to read our Parquet and to run
 # the reference's graph construction for comparison.
