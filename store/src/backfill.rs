@@ -24,46 +24,54 @@ pub struct BackfillReport {
     pub benchmarks: usize,
 }
 
-/// Checkpoint names that mark a run as complete: the reference's and ours.
-const OUTPUTS: [&str; 3] = ["best_model.pt", "best_model.safetensors", "metrics.json"];
+/// Files that mark a run as complete: the reference's checkpoint, ours, and evaluation metrics.
+pub const RUN_OUTPUTS: [&str; 3] = ["best_model.pt", "best_model.safetensors", "metrics.json"];
+
+/// The run directories under `runs_dir`: `{dataset}/{run}/` with a `config.json`, sorted.
+pub fn run_dirs(runs_dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let mut found = Vec::new();
+    for dataset_dir in sorted_dirs(runs_dir)? {
+        found.extend(
+            sorted_dirs(&dataset_dir)?
+                .into_iter()
+                .filter(|run_dir| run_dir.join("config.json").is_file()),
+        );
+    }
+    Ok(found)
+}
 
 /// Imports every run directory under `runs_dir`.
 pub fn populate(store: &Store, runs_dir: &Path) -> Result<BackfillReport, StoreError> {
     let mut report = BackfillReport::default();
-    for dataset_dir in sorted_dirs(runs_dir)? {
-        for run_dir in sorted_dirs(&dataset_dir)? {
-            let config_path = run_dir.join("config.json");
-            if !config_path.is_file() {
-                continue;
-            }
-            let run = run_record(runs_dir, &run_dir, &config_path)?;
-            let metrics_path = run_dir.join("metrics.json");
-            let metrics = if metrics_path.is_file() {
-                flatten_metrics(&run.run_id, &read_json(&metrics_path)?)
-            } else {
-                Vec::new()
-            };
-            report.runs += 1;
-            report.complete += usize::from(run.status == RunStatus::Complete);
-            report.metrics += metrics.len();
-            store.put_run(&run)?;
-            store.replace_metrics(&run.run_id, &metrics)?;
-            let benchmark_path = run_dir.join("benchmark.tsv");
-            if benchmark_path.is_file() {
-                let text =
-                    std::fs::read_to_string(&benchmark_path).map_err(|source| StoreError::Io {
-                        path: benchmark_path.clone(),
-                        source,
-                    })?;
-                let record = BenchmarkRecord::parse_tsv(&run.run_id, &text).map_err(|message| {
-                    StoreError::Invalid {
-                        path: benchmark_path.clone(),
-                        message,
-                    }
+    for run_dir in run_dirs(runs_dir)? {
+        let config_path = run_dir.join("config.json");
+        let run = run_record(runs_dir, &run_dir, &config_path)?;
+        let metrics_path = run_dir.join("metrics.json");
+        let metrics = if metrics_path.is_file() {
+            flatten_metrics(&run.run_id, &read_json(&metrics_path)?)
+        } else {
+            Vec::new()
+        };
+        report.runs += 1;
+        report.complete += usize::from(run.status == RunStatus::Complete);
+        report.metrics += metrics.len();
+        store.put_run(&run)?;
+        store.replace_metrics(&run.run_id, &metrics)?;
+        let benchmark_path = run_dir.join("benchmark.tsv");
+        if benchmark_path.is_file() {
+            let text =
+                std::fs::read_to_string(&benchmark_path).map_err(|source| StoreError::Io {
+                    path: benchmark_path.clone(),
+                    source,
                 })?;
-                store.put_benchmark(&record)?;
-                report.benchmarks += 1;
-            }
+            let record = BenchmarkRecord::parse_tsv(&run.run_id, &text).map_err(|message| {
+                StoreError::Invalid {
+                    path: benchmark_path.clone(),
+                    message,
+                }
+            })?;
+            store.put_benchmark(&record)?;
+            report.benchmarks += 1;
         }
     }
     Ok(report)
@@ -106,19 +114,8 @@ fn run_record(
         message: "not a dataset/run directory".into(),
     })?;
     let config = read_json(config_path)?;
-    let teacher_run = config
-        .get("teacher_path")
-        .and_then(Value::as_str)
-        .filter(|p| !p.is_empty())
-        .and_then(|p| {
-            let parent: Vec<&str> = Path::new(p)
-                .parent()?
-                .iter()
-                .filter_map(|c| c.to_str())
-                .collect();
-            (parent.len() >= 2).then(|| parent[parent.len() - 2..].join("/"))
-        });
-    let complete = OUTPUTS.iter().any(|f| run_dir.join(f).is_file());
+    let teacher_run = teacher_run_id(&config);
+    let complete = RUN_OUTPUTS.iter().any(|f| run_dir.join(f).is_file());
     Ok(RunRecord {
         run_id,
         dataset: parts.dataset,
@@ -137,6 +134,19 @@ fn run_record(
         config_json: Some(config.to_string()),
         sweep_id: None,
     })
+}
+
+/// The teacher's run id (`dataset/run`) of a KD run: the last two directories of its config's
+/// `teacher_path`, as the reference derived it.
+pub fn teacher_run_id(config: &Value) -> Option<String> {
+    let path = Path::new(
+        config
+            .get("teacher_path")?
+            .as_str()
+            .filter(|p| !p.is_empty())?,
+    );
+    let parts: Vec<&str> = path.parent()?.iter().filter_map(|c| c.to_str()).collect();
+    (parts.len() >= 2).then(|| parts[parts.len() - 2..].join("/"))
 }
 
 /// The reference's flattening of `metrics.json`: top-level models give scenario `val`, the `test`

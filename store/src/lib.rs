@@ -16,7 +16,9 @@ mod records;
 mod store;
 
 pub use analytics::{Analytics, LeaderboardFilters, QueryTable};
-pub use backfill::{BackfillReport, flatten_metrics, populate};
+pub use backfill::{
+    BackfillReport, RUN_OUTPUTS, flatten_metrics, populate, run_dirs, teacher_run_id,
+};
 pub use error::StoreError;
 pub use export::{SCHEMA_SQL, export_sqlite};
 pub use ids::{RunIdParts, parse_run_id};

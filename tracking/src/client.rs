@@ -54,11 +54,6 @@ impl MlflowClient {
         })
     }
 
-    /// The retry policy in force.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        self.retry
-    }
-
     /// The server's base URL.
     pub fn base_url(&self) -> &str {
         self.base.as_str().trim_end_matches('/')
@@ -125,28 +120,42 @@ impl MlflowClient {
         loop {
             match attempt().await {
                 Ok(value) => return Ok(value),
-                Err(error) if error.is_transient() => {
+                Err(error) => {
                     failed += 1;
-                    if failed >= self.retry.max_attempts {
-                        return Err(TrackingError::Exhausted {
-                            attempts: failed,
-                            last: Box::new(error),
-                        });
-                    }
-                    let retry_after = match &error {
-                        TrackingError::Server { retry_after, .. } => *retry_after,
-                        _ => None,
-                    };
-                    let delay = {
-                        let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
-                        self.retry.delay(failed, retry_after, &mut jitter)
-                    };
-                    tracing::debug!("{error}; retry {failed} in {delay:?}");
-                    tokio::time::sleep(delay).await;
+                    self.back_off(failed, error).await?;
                 }
-                Err(error) => return Err(error),
             }
         }
+    }
+
+    /// After the `failed`-th failure in a row: a permanent error, or a transient one past the
+    /// policy's attempts, is returned; otherwise waits the policy's delay (or the server's
+    /// `Retry-After`) and returns `Ok` for another attempt.
+    pub(crate) async fn back_off(
+        &self,
+        failed: u32,
+        error: TrackingError,
+    ) -> Result<(), TrackingError> {
+        if !error.is_transient() {
+            return Err(error);
+        }
+        if failed >= self.retry.max_attempts {
+            return Err(TrackingError::Exhausted {
+                attempts: failed,
+                last: Box::new(error),
+            });
+        }
+        let retry_after = match &error {
+            TrackingError::Server { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        let delay = {
+            let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
+            self.retry.delay(failed, retry_after, &mut jitter)
+        };
+        tracing::debug!("{error}; retry {failed} in {delay:?}");
+        tokio::time::sleep(delay).await;
+        Ok(())
     }
 
     async fn post<T: DeserializeOwned>(
@@ -155,16 +164,8 @@ impl MlflowClient {
         body: &Value,
     ) -> Result<T, TrackingError> {
         let url = self.api(endpoint);
-        let bytes = self
-            .with_retries(|| {
-                self.send_once(
-                    endpoint,
-                    self.http.post(url.clone()).json(body),
-                    self.request_timeout,
-                )
-            })
-            .await?;
-        decode(endpoint, &bytes)
+        self.call(endpoint, || self.http.post(url.clone()).json(body))
+            .await
     }
 
     async fn get<T: DeserializeOwned>(
@@ -173,14 +174,18 @@ impl MlflowClient {
         query: &[(&str, &str)],
     ) -> Result<T, TrackingError> {
         let url = self.api(endpoint);
+        self.call(endpoint, || self.http.get(url.clone()).query(query))
+            .await
+    }
+
+    /// Sends the request `build` makes, with retries, and decodes the reply.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<T, TrackingError> {
         let bytes = self
-            .with_retries(|| {
-                self.send_once(
-                    endpoint,
-                    self.http.get(url.clone()).query(query),
-                    self.request_timeout,
-                )
-            })
+            .with_retries(|| self.send_once(endpoint, build(), self.request_timeout))
             .await?;
         decode(endpoint, &bytes)
     }

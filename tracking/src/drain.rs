@@ -22,7 +22,6 @@ use crate::client::MlflowClient;
 use crate::error::TrackingError;
 use crate::limits::{Batch, batches};
 use crate::ops::{MetricPoint, RUN_KEY_TAG, TrackingOp};
-use crate::retry::Jitter;
 use crate::wire::{Metric, Param, Run, Tag};
 
 /// What one drain did.
@@ -56,7 +55,6 @@ pub struct Drainer<'a> {
     experiment: String,
     experiment_id: Option<String>,
     now: fn() -> String,
-    jitter: Jitter,
 }
 
 impl<'a> Drainer<'a> {
@@ -73,7 +71,6 @@ impl<'a> Drainer<'a> {
             experiment: experiment.to_string(),
             experiment_id: None,
             now,
-            jitter: Jitter::new(),
         }
     }
 
@@ -316,7 +313,7 @@ impl<'a> Drainer<'a> {
 
     /// Sends one metric batch until it is known to have landed.
     async fn send_metrics(
-        &mut self,
+        &self,
         run: &TrackedRun,
         batch: &Batch,
         marks: &mut MetricMarks,
@@ -338,7 +335,6 @@ impl<'a> Drainer<'a> {
         };
         marks.in_flight = Some(flight.clone());
         self.store.put_metric_marks(marks)?;
-        let policy = self.client.retry_policy();
         let mut failed = 0;
         loop {
             match self.client.log_batch_once(&run.mlflow_run_id, batch).await {
@@ -349,21 +345,19 @@ impl<'a> Drainer<'a> {
                     self.store.put_metric_marks(marks)?;
                     return Ok(());
                 }
-                Err(error) if error.is_transient() => {
+                Err(error) => {
                     failed += 1;
-                    if failed >= policy.max_attempts {
-                        // The batch stays in flight: the next drain settles it first.
-                        return Err(TrackingError::Exhausted {
-                            attempts: failed,
-                            last: Box::new(error),
-                        });
+                    let outcome_unknown = error.outcome_unknown();
+                    if let Err(error) = self.client.back_off(failed, error).await {
+                        if !error.is_transient() {
+                            // Refused: the batch did not land.
+                            marks.in_flight = None;
+                            self.store.put_metric_marks(marks)?;
+                        }
+                        // Otherwise the batch stays in flight: the next drain settles it first.
+                        return Err(error);
                     }
-                    let retry_after = match &error {
-                        TrackingError::Server { retry_after, .. } => *retry_after,
-                        _ => None,
-                    };
-                    tokio::time::sleep(policy.delay(failed, retry_after, &mut self.jitter)).await;
-                    if error.outcome_unknown() {
+                    if outcome_unknown {
                         if self.settle_in_flight(run, marks).await? {
                             return Ok(());
                         }
@@ -371,11 +365,6 @@ impl<'a> Drainer<'a> {
                         marks.in_flight = Some(flight.clone());
                         self.store.put_metric_marks(marks)?;
                     }
-                }
-                Err(error) => {
-                    marks.in_flight = None;
-                    self.store.put_metric_marks(marks)?;
-                    return Err(error);
                 }
             }
         }

@@ -16,15 +16,13 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use kdgat_store::parse_run_id;
+use kdgat_store::{RUN_OUTPUTS, parse_run_id, teacher_run_id};
 use serde_json::Value;
 
 use crate::error::TrackingError;
 use crate::ops::{MetricPoint, TrackingOp};
 use crate::wire::{MetricValue, Param, RunStatus, Tag};
 
-/// Files that mark a run as having produced its outputs.
-const OUTPUTS: [&str; 3] = ["best_model.safetensors", "best_model.pt", "metrics.json"];
 /// Files uploaded as artifacts when present.
 const ARTIFACTS: [&str; 5] = [
     "config.json",
@@ -36,17 +34,7 @@ const ARTIFACTS: [&str; 5] = [
 
 /// The run directories under `runs_dir` (`{dataset}/{run}/config.json`), sorted.
 pub fn find_run_dirs(runs_dir: &Path) -> Result<Vec<PathBuf>, TrackingError> {
-    let mut found = Vec::new();
-    for dataset in sorted_entries(runs_dir)? {
-        if dataset.is_dir() {
-            found.extend(
-                sorted_entries(&dataset)?
-                    .into_iter()
-                    .filter(|run| run.join("config.json").is_file()),
-            );
-        }
-    }
-    Ok(found)
+    Ok(kdgat_store::run_dirs(runs_dir)?)
 }
 
 /// The parent run of a sweep: key `sweep/{name}`, shown as `sweep {name}`.
@@ -87,7 +75,7 @@ pub fn run_dir_ops(
     };
     let config_path = run_dir.join("config.json");
     let config = read_json(&config_path)?;
-    let complete = OUTPUTS.iter().any(|f| run_dir.join(f).is_file());
+    let complete = RUN_OUTPUTS.iter().any(|f| run_dir.join(f).is_file());
     let start_time_ms = modified_ms(&config_path);
 
     let mut tags = vec![
@@ -181,18 +169,6 @@ fn model_arch(stage: &str) -> &'static str {
         "evaluation" => "eval",
         _ => "unknown",
     }
-}
-
-/// `ds/run` of the teacher checkpoint's directory, as the reference derived it.
-fn teacher_run_id(config: &Value) -> Option<String> {
-    let path = Path::new(
-        config
-            .get("teacher_path")?
-            .as_str()
-            .filter(|p| !p.is_empty())?,
-    );
-    let parts: Vec<&str> = path.parent()?.iter().filter_map(|c| c.to_str()).collect();
-    (parts.len() >= 2).then(|| parts[parts.len() - 2..].join("/"))
 }
 
 /// Per-epoch metrics from `events.jsonl` (absent: none). A line that is not JSON is an error
