@@ -5,7 +5,8 @@
 //! - run name = the run id `dataset/size_stage[_kd]`; params = every `config.json` field, as
 //!   Python's `str()` prints it (`True`, `None`, `[480, 240, 48]`, `1e-05`);
 //! - tags `stage`, `dataset`, `model_size`, `use_kd`, `model_arch`, `teacher_run_id` (KD runs),
-//!   `status` (complete|failed);
+//!   `status` (complete|failed); `attempt` and `slurm_job_id` from the last `attempt-N/` directory
+//!   (its `slurm_job_id` file), `host` from the `started` event's `host`;
 //! - per-epoch metrics from `events.jsonl` lines `{"kind": "epoch", "step": N, "time_ms": T,
 //!   "metrics": {"train_loss": …}}`; evaluation metrics from `metrics.json` as `{model}_{metric}`
 //!   (validation `core`) and `test.{model}.{scenario}.{metric}` (test `core` and `additional`);
@@ -88,6 +89,9 @@ pub fn run_dir_ops(
     if let Some(teacher) = teacher_run_id(&config) {
         tags.push(Tag::new("teacher_run_id", teacher));
     }
+    let (mut points, host) = read_events(&run_dir.join("events.jsonl"))?;
+    tags.extend(host.map(|h| Tag::new("host", h)));
+    tags.extend(attempt_tags(run_dir)?);
     let params = config
         .as_object()
         .into_iter()
@@ -106,7 +110,6 @@ pub fn run_dir_ops(
         params,
     }];
 
-    let mut points = epoch_points(&run_dir.join("events.jsonl"))?;
     let metrics_path = run_dir.join("metrics.json");
     if metrics_path.is_file() {
         points.extend(evaluation_points(
@@ -171,12 +174,37 @@ fn model_arch(stage: &str) -> &'static str {
     }
 }
 
-/// Per-epoch metrics from `events.jsonl` (absent: none). A line that is not JSON is an error
-/// naming the file and line.
-fn epoch_points(path: &Path) -> Result<Vec<MetricPoint>, TrackingError> {
+/// `attempt` and `slurm_job_id` of the last `attempt-N/` directory, if any.
+fn attempt_tags(run_dir: &Path) -> Result<Vec<Tag>, TrackingError> {
+    let last = sorted_entries(run_dir)?
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .filter_map(|p| {
+            let n: u32 = p
+                .file_name()?
+                .to_str()?
+                .strip_prefix("attempt-")?
+                .parse()
+                .ok()?;
+            Some((n, p))
+        })
+        .max_by_key(|(n, _)| *n);
+    let Some((n, dir)) = last else {
+        return Ok(Vec::new());
+    };
+    let mut tags = vec![Tag::new("attempt", n)];
+    if let Ok(id) = std::fs::read_to_string(dir.join("slurm_job_id")) {
+        tags.push(Tag::new("slurm_job_id", id.trim()));
+    }
+    Ok(tags)
+}
+
+/// Per-epoch metrics and the host from `events.jsonl` (absent: none). A line that is not JSON is
+/// an error naming the file and line.
+fn read_events(path: &Path) -> Result<(Vec<MetricPoint>, Option<String>), TrackingError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), None)),
         Err(source) => {
             return Err(TrackingError::Io {
                 path: path.to_path_buf(),
@@ -186,6 +214,7 @@ fn epoch_points(path: &Path) -> Result<Vec<MetricPoint>, TrackingError> {
     };
     let fallback_ms = modified_ms(path);
     let mut points = Vec::new();
+    let mut host = None;
     for (i, line) in text
         .lines()
         .enumerate()
@@ -195,8 +224,16 @@ fn epoch_points(path: &Path) -> Result<Vec<MetricPoint>, TrackingError> {
             field: format!("{}:{}", path.display(), i + 1),
             message: e.to_string(),
         })?;
-        if event.get("kind").and_then(Value::as_str) != Some("epoch") {
-            continue;
+        match event.get("kind").and_then(Value::as_str) {
+            Some("epoch") => {}
+            Some("started") => {
+                host = event
+                    .get("host")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                continue;
+            }
+            _ => continue,
         }
         let step = event
             .get("step")
@@ -217,7 +254,7 @@ fn epoch_points(path: &Path) -> Result<Vec<MetricPoint>, TrackingError> {
             }
         }
     }
-    Ok(points)
+    Ok((points, host))
 }
 
 /// The reference's evaluation metric names, at step 0.
@@ -377,7 +414,7 @@ mod tests {
         .unwrap();
         std::fs::write(
             run.join("events.jsonl"),
-            "{\"kind\":\"started\"}\n{\"kind\":\"epoch\",\"step\":0,\"time_ms\":5,\"metrics\":{\"val_loss\":0.5}}\n",
+            "{\"kind\":\"started\",\"host\":\"node07\"}\n{\"kind\":\"epoch\",\"step\":0,\"time_ms\":5,\"metrics\":{\"val_loss\":0.5}}\n",
         )
         .unwrap();
         std::fs::write(
@@ -387,6 +424,14 @@ mod tests {
         )
         .unwrap();
         std::fs::write(run.join("loss.png"), b"png").unwrap();
+        for n in [1, 2] {
+            std::fs::create_dir_all(run.join(format!("attempt-{n}"))).unwrap();
+            std::fs::write(
+                run.join(format!("attempt-{n}/slurm_job_id")),
+                format!("42{n}\n"),
+            )
+            .unwrap();
+        }
         assert_eq!(find_run_dirs(root.path()).unwrap(), vec![run.clone()]);
         let ops = run_dir_ops(root.path(), &run, Some("s1")).unwrap();
         let TrackingOp::StartRun {
@@ -405,6 +450,9 @@ mod tests {
         assert_eq!(parent_key.as_deref(), Some("sweep/s1"));
         assert!(tags.contains(&Tag::new("teacher_run_id", "hcrl_sa/teacher_curriculum")));
         assert!(tags.contains(&Tag::new("model_arch", "gat")));
+        assert!(tags.contains(&Tag::new("host", "node07")));
+        assert!(tags.contains(&Tag::new("attempt", 2)));
+        assert!(tags.contains(&Tag::new("slurm_job_id", "422")));
         assert!(params.contains(&Param {
             key: "use_kd".into(),
             value: "True".into()
