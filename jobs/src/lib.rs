@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod config;
 pub mod graph;
 pub mod ingest;
+pub mod metrics;
 mod parallel;
 pub mod reference_data;
 pub mod timestamp;
