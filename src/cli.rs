@@ -67,7 +67,7 @@ pub enum Command {
     /// Build the graph cache of a dataset (100-message windows, one graph per window), or show one graph
     Graphs(GraphsArgs),
     /// Print a model's parameter count and tensors for a preset
-    Models(PendingArgs),
+    Models(ModelsArgs),
     /// Run the whole chain for one dataset and variant in this process, for development
     Pipeline(PendingArgs),
     /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG
@@ -374,6 +374,23 @@ pub struct ConfigShowArgs {
     /// Override a field, e.g. `--set gat_hidden=24` (repeatable; checked against the field's type)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+}
+
+/// `kdgat models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// The model and size, MODEL,SIZE (vgae|gat|dqn, teacher|student), e.g. `gat,teacher`
+    #[arg(long, value_name = "MODEL,SIZE")]
+    pub preset: String,
+    /// The CAN-ID vocabulary size (the embedding rows; hcrl_sa's cache has 2049 with OOV)
+    #[arg(long, value_name = "N", default_value_t = 2049, value_parser = clap::value_parser!(i64).range(1..))]
+    pub num_ids: i64,
+    /// Override a field, e.g. `--set gat_hidden=24` (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Print JSON: the totals and every tensor's name, shape and whether it is trained
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kdgat config diff`.

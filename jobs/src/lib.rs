@@ -18,6 +18,8 @@ pub mod config;
 pub mod graph;
 pub mod ingest;
 pub mod metrics;
+#[cfg(feature = "train")]
+pub mod models;
 mod parallel;
 pub mod reference_data;
 pub mod timestamp;

@@ -7,6 +7,7 @@ mod db;
 mod graphs;
 mod ingest;
 mod mlflow;
+mod models;
 mod recover;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
@@ -35,7 +36,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Config(command) => config::run(command),
         Command::Ingest(args) => ingest::run(&cli.global, &args),
         Command::Graphs(args) => graphs::run(&cli.global, &args),
-        Command::Models(_) => not_available("models"),
+        Command::Models(args) => models::run(&args),
         Command::Pipeline(_) => not_available("pipeline"),
         Command::Submit(_) => not_available("submit"),
         Command::Daemon(_) => not_available("daemon"),

@@ -169,3 +169,40 @@ fn a_bad_catalog_file_is_named_in_the_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn models_prints_the_references_parameter_counts() {
+    for (preset, parameters) in [
+        ("gat,teacher", 1_671_698),
+        ("gat,student", 102_410),
+        ("vgae,teacher", 448_320),
+        ("vgae,student", 85_908),
+    ] {
+        let out = run(&["models", "--preset", preset, "--num-ids", "2049", "--json"]);
+        assert!(out.status.success(), "{preset}: {}", stderr(&out));
+        let inv: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(inv["parameters"], parameters, "{preset}");
+        let summed: i64 = inv["tensors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["trainable"] == true)
+            .map(|t| {
+                t["shape"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.as_i64().unwrap())
+                    .product::<i64>()
+            })
+            .sum();
+        assert_eq!(summed, parameters, "{preset}: tensors add up to the total");
+    }
+    let bad = run(&["models", "--preset", "gat,teacher", "--set", "gat_heads=0"]);
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(
+        stderr(&bad).contains("gat_heads must be >= 1"),
+        "{}",
+        stderr(&bad)
+    );
+}

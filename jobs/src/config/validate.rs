@@ -45,6 +45,29 @@ impl PipelineConfig {
             self.dqn_gamma > 0.0 && self.dqn_gamma <= 1.0,
             format!("dqn_gamma must be in (0, 1] (got {})", self.dqn_gamma),
         );
+        // Model sizes: a zero would build an empty layer.
+        for (name, value) in [
+            ("gat_hidden", self.gat_hidden),
+            ("gat_layers", self.gat_layers),
+            ("gat_heads", self.gat_heads),
+            ("gat_embedding_dim", self.gat_embedding_dim),
+            ("gat_fc_layers", self.gat_fc_layers),
+            ("vgae_latent_dim", self.vgae_latent_dim),
+            ("vgae_heads", self.vgae_heads),
+            ("vgae_embedding_dim", self.vgae_embedding_dim),
+            ("dqn_hidden", self.dqn_hidden),
+            ("dqn_layers", self.dqn_layers),
+            ("alpha_steps", self.alpha_steps),
+        ] {
+            check(value >= 1, format!("{name} must be >= 1 (got {value})"));
+        }
+        check(
+            !self.vgae_hidden_dims.is_empty() && self.vgae_hidden_dims.iter().all(|&d| d >= 1),
+            format!(
+                "vgae_hidden_dims must be a non-empty list of sizes >= 1 (got {:?})",
+                self.vgae_hidden_dims
+            ),
+        );
         check(
             self.safety_factor > 0.0 && self.safety_factor <= 1.0,
             format!(
