@@ -119,7 +119,13 @@ fn segment_softmax(logits: &Tensor, index: &Tensor, num_nodes: i64) -> Tensor {
         f64::NEG_INFINITY,
         (logits.kind(), logits.device()),
     )
-    .index_reduce(0, index, &logits.detach(), "amax", false);
+    .internal_scatter_reduce(
+        0,
+        &index.unsqueeze(1).expand([-1, heads], false),
+        &logits.detach(),
+        "amax",
+        false,
+    );
     let shifted = (logits - max.index_select(0, index)).exp();
     let sums = Tensor::zeros([num_nodes, heads], (logits.kind(), logits.device()))
         .index_add(0, index, &shifted)

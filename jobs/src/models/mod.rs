@@ -12,7 +12,7 @@ mod vgae;
 pub use gat::{GatClassifier, GatOutput};
 pub use gat_conv::{Edges, GatConv};
 pub use qnet::{QNetwork, STATE_DIM};
-pub use vgae::{Vgae, VgaeOutput};
+pub use vgae::{Latent, Vgae, VgaeOutput};
 
 use tch::{Kind, Tensor, nn};
 

@@ -44,6 +44,15 @@ pub struct Vgae {
     dropout: f64,
 }
 
+/// Which latent the decoder and heads read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latent {
+    /// `z = mu + ε·σ`: training, and the reference's evaluation (stochastic scores).
+    Sample,
+    /// `z = mu`: deterministic scores, kdgat's evaluation.
+    Mean,
+}
+
 /// Everything one forward pass gives.
 #[derive(Debug)]
 pub struct VgaeOutput {
@@ -53,7 +62,7 @@ pub struct VgaeOutput {
     pub canid_logits: Tensor,
     /// Out-neighbour CAN-ID logits from z, `[N × num_ids]`.
     pub nbr_logits: Tensor,
-    /// The sampled latent, `[N × latent]`.
+    /// The latent the decoder read (sampled or the mean), `[N × latent]`.
     pub z: Tensor,
     /// The latent mean, `[N × latent]`.
     pub mu: Tensor,
@@ -154,16 +163,19 @@ impl Vgae {
     }
 
     /// The model on node features `x` (`[N × 11]`) over `edges`; `train` turns dropout and batch
-    /// statistics on. z is sampled in both modes, as the reference does; [`VgaeOutput::mu`] is the
-    /// deterministic alternative.
-    pub fn forward(&self, x: &Tensor, edges: &Edges, train: bool) -> VgaeOutput {
+    /// statistics on; `latent` chooses what the decoder reads (the reference samples in both
+    /// modes).
+    pub fn forward(&self, x: &Tensor, edges: &Edges, train: bool, latent: Latent) -> VgaeOutput {
         let mut h = embed_nodes(&self.embedding, x);
         for layer in &self.encoder {
             h = self.block(layer, &h, edges, train);
         }
         let mu = h.apply(&self.z_mean);
         let logvar = h.apply(&self.z_logvar).clamp(-20.0, 20.0);
-        let z = &mu + mu.randn_like() * (&logvar * 0.5).exp();
+        let z = match latent {
+            Latent::Sample => &mu + mu.randn_like() * (&logvar * 0.5).exp(),
+            Latent::Mean => mu.shallow_clone(),
+        };
         let kl = (&logvar + 1.0 - mu.square() - logvar.exp()).mean(Kind::Float) * -0.5;
         let mut d = z.shallow_clone();
         for layer in &self.decoder {
