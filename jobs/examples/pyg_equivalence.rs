@@ -121,10 +121,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (mode, dir) = match args.as_slice() {
         [_, mode, dir] => (mode.as_str(), PathBuf::from(dir)),
-        _ => {
-            eprintln!("usage: pyg_equivalence export|recompute DIR");
-            std::process::exit(2);
-        }
+        _ => panic!("usage: pyg_equivalence export|recompute DIR"),
     };
     std::fs::create_dir_all(&dir).expect("output directory");
     for (i, case) in CASES.iter().enumerate() {
