@@ -22,6 +22,10 @@ pub mod metrics;
 pub mod models;
 mod parallel;
 pub mod reference_data;
+#[cfg(feature = "train")]
+pub mod stages;
 pub mod timestamp;
 #[cfg(feature = "train")]
 pub mod torch;
+#[cfg(feature = "train")]
+pub mod training;

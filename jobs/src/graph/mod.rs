@@ -8,6 +8,7 @@ mod sequence;
 mod set;
 mod sources;
 mod split;
+pub mod synthetic;
 #[cfg(feature = "train")]
 pub mod tensors;
 mod vocab;
@@ -19,6 +20,6 @@ pub use build::{
 pub use sequence::{GraphMode, LEGACY_CHUNK_ROWS, MessageSequence, STRIDE, WINDOW_SIZE};
 pub use set::{GraphRef, GraphSet};
 pub use sources::{DatasetSources, LEGACY_EXCLUDED, select_sources};
-pub use split::{TRAIN_FRACTION, split_indices};
+pub use split::{TRAIN_FRACTION, derive_seed, permutation, split_indices};
 pub use vocab::Vocabulary;
 pub use window::{EDGE_FEATURES, Graph, NO_TARGET, NODE_FEATURES, WindowRows, build_graph};

@@ -7,14 +7,31 @@
 /// The share of graphs used for training.
 pub const TRAIN_FRACTION: f64 = 0.8;
 
-/// Indices of the training and validation graphs, each sorted.
-pub fn split_indices(n: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
+/// A seeded permutation of `0..n` (SplitMix64 + Fisher–Yates).
+pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     let mut state = seed;
     for i in (1..n).rev() {
         let j = (splitmix64(&mut state) % (i as u64 + 1)) as usize;
         order.swap(i, j);
     }
+    order
+}
+
+/// A seed derived from `seed` and `parts` (e.g. epoch and step), well mixed.
+pub fn derive_seed(seed: u64, parts: &[u64]) -> u64 {
+    let mut state = seed;
+    let mut out = splitmix64(&mut state);
+    for part in parts {
+        state ^= part.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        out = splitmix64(&mut state);
+    }
+    out
+}
+
+/// Indices of the training and validation graphs, each sorted.
+pub fn split_indices(n: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let order = permutation(n, seed);
     let n_train = (n as f64 * TRAIN_FRACTION) as usize;
     let mut train = order[..n_train].to_vec();
     let mut val = order[n_train..].to_vec();

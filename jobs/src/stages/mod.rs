@@ -1,0 +1,203 @@
+//! The model stages as `kdgat job exec --spec spec.json` runs them: `autoencoder` (the VGAE) and
+//! `normal` (the supervised GAT), each with knowledge distillation when the config says `use_kd`.
+//!
+//! A stage writes into its run directory: `config.json` (the full flat config it ran with),
+//! `best_model.safetensors` (the best validation epoch), `events.jsonl`, `benchmark.tsv`
+//! (Snakemake's columns), and while it runs a resumable checkpoint (`resume.json` +
+//! `resume-N.safetensors`), removed when it finishes. Run again after a preemption, it resumes.
+
+mod objectives;
+pub mod spec;
+mod teacher;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde_json::json;
+use tch::nn;
+
+pub use spec::JobSpec;
+
+use crate::config::{ConfigError, LoadedConfig, PipelineConfig, Stage, load_config, save_config};
+use crate::graph::cache::{load_train, load_vocab};
+use crate::graph::cache_file::CacheFileError;
+use crate::graph::split_indices;
+use crate::models::{GatClassifier, Vgae};
+use crate::torch::{DeviceError, select_device};
+use crate::training::engine::{Outcome, Splits, train};
+use crate::training::events::EventLog;
+use crate::training::preempt::StopFlag;
+use crate::training::{resources, resume};
+use objectives::{GatKd, GatObjective, VgaeKd, VgaeObjective};
+use teacher::load_teacher;
+
+/// Why a stage could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    /// The spec file is unreadable or wrong.
+    #[error("{path}: {message}")]
+    Spec {
+        /// The spec file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The config is unreadable or invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The graph cache is missing or corrupt.
+    #[error(transparent)]
+    Cache(#[from] CacheFileError),
+    /// The requested device is not there.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    /// The KD teacher could not be loaded.
+    #[error("KD teacher {path}: {message}")]
+    Teacher {
+        /// Its checkpoint.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A stage this command does not run.
+    #[error(
+        "stage `{0}` is not available in `kdgat job exec` yet (available: autoencoder, normal)"
+    )]
+    Unavailable(Stage),
+    /// Writing the run directory failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> StageError + '_ {
+    move |source| StageError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Runs (or resumes) the stage of `spec`; `stop` asks it to checkpoint and return early.
+pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
+    if !matches!(spec.stage, Stage::Autoencoder | Stage::Normal) {
+        return Err(StageError::Unavailable(spec.stage));
+    }
+    let started = Instant::now();
+    let loaded = load_config(&spec.config)?;
+    loaded.config.validate_fields()?;
+    let config = &loaded.config;
+    let run_dir = &spec.run_dir;
+    std::fs::create_dir_all(run_dir).map_err(io(run_dir))?;
+    save_config(&loaded, &run_dir.join("config.json"))?;
+    let events = EventLog::new(run_dir);
+    let device = select_device(&config.device)?;
+    events
+        .append(
+            "started",
+            json!({ "stage": spec.stage.to_string(), "host": host(), "device": format!("{device:?}") }),
+        )
+        .map_err(io(run_dir))?;
+
+    let set = load_train(&spec.cache_dir)?;
+    let num_ids = load_vocab(&spec.cache_dir)?.num_ids() as i64;
+    let (train_idx, val_idx) = split_indices(set.len(), config.seed);
+    let data = Splits {
+        set: &set,
+        train: train_idx,
+        val: val_idx,
+    };
+    tch::manual_seed(config.seed as i64);
+    let vs = nn::VarStore::new(device);
+    let teacher_path = spec.base_dir.join(&config.teacher_path);
+    let outcome = match spec.stage {
+        Stage::Autoencoder => {
+            let model = Vgae::new(&vs.root(), &config.vgae(), num_ids);
+            let teacher = config
+                .use_kd
+                .then(|| load_teacher(&teacher_path, device, |p, c, n| Vgae::new(p, &c.vgae(), n)))
+                .transpose()?;
+            let kd = teacher.as_ref().map(|t| {
+                let (student, teacher_latent) = (config.vgae_latent_dim, t.config.vgae_latent_dim);
+                VgaeKd {
+                    teacher: &t.model,
+                    projection: (student != teacher_latent).then(|| {
+                        nn::linear(
+                            vs.root() / "kd_projection",
+                            i64::from(student),
+                            i64::from(teacher_latent),
+                            Default::default(),
+                        )
+                    }),
+                    alpha: config.kd_alpha,
+                    latent_weight: config.kd_vgae_latent_weight,
+                    recon_weight: config.kd_vgae_recon_weight,
+                }
+            });
+            let objective = VgaeObjective {
+                model: &model,
+                num_ids,
+                kd,
+            };
+            train(&vs, &objective, &data, config, run_dir, stop)
+        }
+        _ => {
+            let model = GatClassifier::new(&vs.root(), &config.gat(), num_ids);
+            let teacher = config
+                .use_kd
+                .then(|| {
+                    load_teacher(&teacher_path, device, |p, c, n| {
+                        GatClassifier::new(p, &c.gat(), n)
+                    })
+                })
+                .transpose()?;
+            let objective = GatObjective {
+                model: &model,
+                kd: teacher.as_ref().map(|t| GatKd {
+                    teacher: &t.model,
+                    temperature: config.kd_temperature,
+                    alpha: config.kd_alpha,
+                }),
+            };
+            train(&vs, &objective, &data, config, run_dir, stop)
+        }
+    }
+    .map_err(io(run_dir))?;
+    if let Outcome::Finished {
+        epochs,
+        best_epoch,
+        best_val_loss,
+        stopped_early,
+    } = &outcome
+    {
+        resources::write_benchmark(&run_dir.join("benchmark.tsv"), started).map_err(io(run_dir))?;
+        events
+            .append(
+                "finished",
+                json!({ "epochs": epochs, "best_epoch": best_epoch, "best_val_loss": best_val_loss,
+                        "stopped_early": stopped_early }),
+            )
+            .map_err(io(run_dir))?;
+        resume::clear(run_dir);
+    }
+    Ok(outcome)
+}
+
+/// A config ready to run: what `kdgat job exec` and the tests write as the spec's `config`.
+pub fn write_config(config: &PipelineConfig, path: &Path) -> Result<(), StageError> {
+    let loaded = LoadedConfig {
+        config: config.clone(),
+        unknown: serde_json::Map::new(),
+    };
+    Ok(save_config(&loaded, path)?)
+}
+
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
