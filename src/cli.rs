@@ -409,7 +409,23 @@ pub struct ConfigDiffArgs {
 #[derive(Debug, Subcommand)]
 pub enum JobCommand {
     /// Execute one attempt from its spec.json (what a batch job runs)
-    Exec(PendingArgs),
+    #[command(
+        after_help = "Stages: autoencoder (VGAE) and normal (supervised GAT), with KD when the \
+        config has use_kd. On SIGUSR2 or SIGTERM the job finishes its step, writes a resumable \
+        checkpoint into the run directory and exits with status 75; run it again to resume. \
+        precision `16-mixed` uses autocast and a dynamic loss scale on CUDA (fp32 on CPU). \
+        gradient_checkpointing is accepted but has no effect: tch has no activation \
+        recomputation API."
+    )]
+    Exec(JobExecArgs),
+}
+
+/// `kdgat job exec`.
+#[derive(Debug, Args)]
+pub struct JobExecArgs {
+    /// The attempt's spec.json: {"stage", "config", "run_dir", "cache_dir", optional "base_dir"}
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
 }
 
 /// Arguments of a command that is not available yet: they are accepted so that `--help` works and

@@ -57,9 +57,27 @@ impl UserError {
     }
 }
 
+/// A job that stopped on request after writing a resumable checkpoint.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "preempted at epoch {epoch}, step {step}: a resumable checkpoint is in {run_dir}; run the same spec again to resume"
+)]
+pub struct Preempted {
+    /// The epoch in progress.
+    pub epoch: u32,
+    /// Steps of it done.
+    pub step: usize,
+    /// The run directory.
+    pub run_dir: String,
+}
+
 /// Prints the error with its causes to stderr and returns the matching exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     tracing::debug!("{err:?}");
+    if err.downcast_ref::<Preempted>().is_some() {
+        tracing::warn!("{err}");
+        return ExitCode::from(exit_code::PREEMPTED);
+    }
     let code = match (
         err.downcast_ref::<UserError>(),
         err.downcast_ref::<StoreError>(),

@@ -9,3 +9,7 @@ pub const FAILURE: u8 = 1;
 pub const INVALID_INPUT: u8 = 3;
 /// The command exists but is not available in this version yet.
 pub const NOT_AVAILABLE: u8 = 4;
+
+/// A job stopped on SIGUSR2/SIGTERM after writing a resumable checkpoint (`EX_TEMPFAIL`); running it
+/// again resumes it.
+pub const PREEMPTED: u8 = 75;

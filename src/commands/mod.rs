@@ -6,6 +6,7 @@ mod datasets;
 mod db;
 mod graphs;
 mod ingest;
+mod job;
 mod mlflow;
 mod models;
 mod recover;
@@ -46,6 +47,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Db(command) => db::run(&cli.global, command),
         Command::Analytics(command) => analytics::run(&cli.global, command),
         Command::Mlflow(command) => mlflow::run(&cli.global, command),
-        Command::Job(JobCommand::Exec(_)) => not_available("job exec"),
+        Command::Job(JobCommand::Exec(args)) => job::exec(&args),
     }
 }

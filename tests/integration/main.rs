@@ -9,6 +9,7 @@
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
 //! - `tracking`: MLflow tracking end to end: import and Python read-back, outages and lost replies
 //!   delivered exactly once, the MLflow UI in headless Chromium;
+//! - `training`: `kdgat job exec` on a synthetic cache, stopped by SIGTERM and resumed;
 //! - `support`: the `kdgat` command builder and the service gate.
 //!
 //! `scripts/test.sh` starts SLURM and MLflow and sets `KDGAT_REQUIRE_SERVICES=1`, so there the service
@@ -23,3 +24,4 @@ mod schedulers;
 mod store_backfill;
 mod support;
 mod tracking;
+mod training;

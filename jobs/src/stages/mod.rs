@@ -90,6 +90,12 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
     let started = Instant::now();
     let loaded = load_config(&spec.config)?;
     loaded.config.validate_fields()?;
+    if loaded.config.use_kd && loaded.config.teacher_path.is_empty() {
+        return Err(ConfigError::Invalid(vec![
+            "teacher_path: use_kd is true but teacher_path is empty".into(),
+        ])
+        .into());
+    }
     let config = &loaded.config;
     let run_dir = &spec.run_dir;
     std::fs::create_dir_all(run_dir).map_err(io(run_dir))?;

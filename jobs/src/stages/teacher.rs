@@ -28,6 +28,11 @@ pub fn load_teacher<M>(
         path: checkpoint.to_path_buf(),
         message,
     };
+    if !checkpoint.is_file() {
+        return Err(failed(
+            "no such checkpoint (has the teacher's stage run?)".into(),
+        ));
+    }
     let config = load_config(&checkpoint.with_file_name("config.json"))?.config;
     let tensors = Tensor::read_safetensors(checkpoint).map_err(|e| failed(e.to_string()))?;
     let num_ids = tensors
