@@ -23,10 +23,11 @@ from torch_geometric.nn import GATConv, global_mean_pool
 NUM_IDS = 50
 TOLERANCE = 1e-5
 class Gat(nn.Module):
-    def __init__(self, embedding_dim, hidden, heads, layers, fc_layers, dropout):
+    def __init__(self, embedding_dim, hidden, heads, layers, fc_layers, dropout, num_ids=NUM_IDS):
         emb, fc = embedding_dim, fc_layers
         super().__init__()
-        self.id_embedding = nn.Embedding(NUM_IDS, emb)
+        self.dropout = dropout
+        self.id_embedding = nn.Embedding(num_ids, emb)
         self.convs = nn.ModuleList(
             GATConv(emb + 10 if i == 0 else hidden * heads, hidden, heads=heads) for i in range(layers))
         width = hidden * heads * layers
@@ -39,7 +40,7 @@ class Gat(nn.Module):
         h = torch.cat([self.id_embedding(x[:, 0].long()), x[:, 1:]], 1)
         layers = []
         for conv in self.convs:
-            h = conv(h, edge_index).relu()
+            h = F.dropout(conv(h, edge_index).relu(), self.dropout, self.training)
             layers.append(h)
         pooled = global_mean_pool(torch.cat(layers, 1), batch)
         out = pooled
@@ -49,11 +50,12 @@ class Gat(nn.Module):
 
 
 class Vgae(nn.Module):
-    def __init__(self, embedding_dim, hidden_dims, latent_dim, heads, dropout):
+    def __init__(self, embedding_dim, hidden_dims, latent_dim, heads, dropout, num_ids=NUM_IDS):
         super().__init__()
         emb, hidden, latent = embedding_dim, hidden_dims, latent_dim
+        self.dropout = dropout
         targets = hidden[:-1] if len(hidden) >= 2 and hidden[-1] == latent else hidden
-        self.id_embedding = nn.Embedding(NUM_IDS, emb)
+        self.id_embedding = nn.Embedding(num_ids, emb)
         self.encoder_layers, self.encoder_bns = nn.ModuleList(), nn.ModuleList()
         width = emb + 10
         for i, t in enumerate(targets):
@@ -70,23 +72,26 @@ class Vgae(nn.Module):
             self.decoder_bns.append(nn.BatchNorm1d(t // h * h))
             width = t // h * h
         self.decoder_layers.append(GATConv(width, 10, heads=1))
-        self.canid_classifier = nn.Linear(latent, NUM_IDS)
+        self.canid_classifier = nn.Linear(latent, num_ids)
         self.neighborhood_decoder = nn.Sequential(
             nn.Linear(latent, latent), nn.ReLU(), nn.Dropout(dropout),
-            nn.Linear(latent, latent), nn.ReLU(), nn.Dropout(dropout), nn.Linear(latent, NUM_IDS))
+            nn.Linear(latent, latent), nn.ReLU(), nn.Dropout(dropout), nn.Linear(latent, num_ids))
 
     def forward(self, x, edge_index, batch):
+        """Eval mode decodes the mean (kdgat's evaluation); training samples z as the reference."""
+        drop = lambda t: F.dropout(t, self.dropout, self.training)
         h = torch.cat([self.id_embedding(x[:, 0].long()), x[:, 1:]], 1)
         for conv, bn in zip(self.encoder_layers, self.encoder_bns):
-            h = F.relu(bn(conv(h, edge_index)))
+            h = drop(F.relu(bn(conv(h, edge_index))))
         mu, logvar = self.z_mean(h), self.z_logvar(h).clamp(-20, 20)
         kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
-        d = mu
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
+        d = z
         for conv, bn in zip(self.decoder_layers[:-1], self.decoder_bns):
-            d = F.relu(bn(conv(d, edge_index)))
+            d = drop(F.relu(bn(conv(d, edge_index))))
         cont = torch.sigmoid(self.decoder_layers[-1](d, edge_index))
-        return {"cont": cont, "canid_logits": self.canid_classifier(mu),
-                "nbr_logits": self.neighborhood_decoder(mu), "mu": mu, "kl": kl}
+        return {"cont": cont, "canid_logits": self.canid_classifier(z),
+                "nbr_logits": self.neighborhood_decoder(z), "mu": mu, "kl": kl}
 
 
 class Conv(nn.Module):

@@ -38,6 +38,7 @@ fn run_stage(root: &Path, name: &str, stage: Stage, config: &PipelineConfig) -> 
         run_dir: root.join("runs").join(name),
         cache_dir: root.join("cache"),
         base_dir: root.to_path_buf(),
+        legacy: false,
     };
     stages::run(&spec, &StopFlag::default()).unwrap()
 }

@@ -2,13 +2,15 @@
 //! `normal` (the supervised GAT), each with knowledge distillation when the config says `use_kd`.
 //!
 //! A stage writes into its run directory: `config.json` (the full flat config it ran with),
-//! `best_model.safetensors` (the best validation epoch), `events.jsonl`, `benchmark.tsv`
+//! `best_model.safetensors` (the best validation epoch), `val_metrics.json` (that checkpoint's
+//! metrics on the validation split, in the reference's metrics layout), `events.jsonl`, `benchmark.tsv`
 //! (Snakemake's columns), and while it runs a resumable checkpoint (`resume.json` +
 //! `resume-N.safetensors`), removed when it finishes. Run again after a preemption, it resumes.
 
 mod objectives;
 pub mod spec;
 mod teacher;
+mod validation;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -120,6 +122,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
     tch::manual_seed(config.seed as i64);
     let vs = nn::VarStore::new(device);
     let teacher_path = spec.base_dir.join(&config.teacher_path);
+    let batch_size = config.batch_size as usize;
     let outcome = match spec.stage {
         Stage::Autoencoder => {
             let model = Vgae::new(&vs.root(), &config.vgae(), num_ids);
@@ -149,7 +152,12 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 num_ids,
                 kd,
             };
-            train(&vs, &objective, &data, config, run_dir, stop)
+            let outcome =
+                train(&vs, &objective, &data, config, run_dir, stop).map_err(io(run_dir))?;
+            finish(&outcome, &vs, run_dir, || {
+                validation::vgae_metrics(&model, &data, batch_size, device, spec.legacy)
+            })?;
+            outcome
         }
         _ => {
             let model = GatClassifier::new(&vs.root(), &config.gat(), num_ids);
@@ -169,10 +177,14 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                     alpha: config.kd_alpha,
                 }),
             };
-            train(&vs, &objective, &data, config, run_dir, stop)
+            let outcome =
+                train(&vs, &objective, &data, config, run_dir, stop).map_err(io(run_dir))?;
+            finish(&outcome, &vs, run_dir, || {
+                validation::gat_metrics(&model, &data, batch_size, device)
+            })?;
+            outcome
         }
-    }
-    .map_err(io(run_dir))?;
+    };
     if let Outcome::Finished {
         epochs,
         best_epoch,
@@ -191,6 +203,39 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
         resume::clear(run_dir);
     }
     Ok(outcome)
+}
+
+/// After a finished run: loads the best checkpoint back into `vs` and writes its validation metrics.
+fn finish(
+    outcome: &Outcome,
+    vs: &nn::VarStore,
+    run_dir: &Path,
+    metrics: impl FnOnce() -> serde_json::Value,
+) -> Result<(), StageError> {
+    if !matches!(
+        outcome,
+        Outcome::Finished {
+            best_epoch: Some(_),
+            ..
+        }
+    ) {
+        return Ok(());
+    }
+    let best = run_dir.join(crate::config::BEST_CHECKPOINT);
+    let tensors = tch::Tensor::read_safetensors(&best).map_err(|e| StageError::Io {
+        path: best.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    tch::no_grad(|| {
+        for (name, mut var) in vs.variables() {
+            if let Some((_, saved)) = tensors.iter().find(|(n, _)| *n == name) {
+                var.copy_(saved);
+            }
+        }
+    });
+    let path = run_dir.join("val_metrics.json");
+    let text = serde_json::to_vec_pretty(&metrics()).unwrap_or_default();
+    crate::atomic::write_atomic(&path, &text).map_err(io(&path))
 }
 
 /// A config ready to run: what `kdgat job exec` and the tests write as the spec's `config`.

@@ -7,7 +7,8 @@
 //!
 //! Relative paths are relative to the spec's directory. `config` is a flat config.json (the run's
 //! frozen copy is written into `run_dir`); `base_dir` is where `teacher_path` is relative to
-//! (default: the spec's directory).
+//! (default: the spec's directory). `legacy: true` scores the VGAE as the reference did, decoding a
+//! sampled z instead of its mean (stochastic scores), for comparison with the reference's numbers.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,8 @@ pub struct JobSpec {
     pub cache_dir: PathBuf,
     /// What `teacher_path` is relative to.
     pub base_dir: PathBuf,
+    /// Score as the reference did where kdgat fixed it (the VGAE's sampled z).
+    pub legacy: bool,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +43,8 @@ struct RawSpec {
     cache_dir: PathBuf,
     #[serde(default)]
     base_dir: Option<PathBuf>,
+    #[serde(default)]
+    legacy: bool,
 }
 
 impl JobSpec {
@@ -67,6 +72,7 @@ impl JobSpec {
             run_dir: resolve(raw.run_dir),
             cache_dir: resolve(raw.cache_dir),
             base_dir: raw.base_dir.map_or_else(|| here.to_path_buf(), resolve),
+            legacy: raw.legacy,
         })
     }
 }

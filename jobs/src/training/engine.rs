@@ -2,7 +2,8 @@
 //!
 //! Each epoch trains on the training graphs in a seeded order, in batches of the configured size
 //! (Adam with weight decay, gradient clipping, the learning-rate schedule), then computes the loss
-//! and accuracy on the validation graphs. The epoch's metrics go to `events.jsonl`; a better
+//! and accuracy on the validation graphs. The epoch's metrics (with the seconds spent training and
+//! validating; a resumed epoch counts only its resumed part) go to `events.jsonl`; a better
 //! validation loss writes `best_model.safetensors` (the best epoch's weights, not the last's, which
 //! is what the reference kept); `patience` epochs without improvement stop the run. A resumable
 //! checkpoint is written after every epoch and when a stop is requested.
@@ -145,6 +146,7 @@ pub fn train(
     let mut stopped_early = false;
     while progress.epoch < config.max_epochs {
         let epoch = progress.epoch;
+        let epoch_started = std::time::Instant::now();
         let order: Vec<usize> = permutation(
             data.train.len(),
             derive_seed(config.seed, &[u64::from(epoch)]),
@@ -175,7 +177,10 @@ pub fn train(
             progress.step = step + 1;
             progress.optimizer_steps = adam.steps;
         }
+        let train_seconds = epoch_started.elapsed().as_secs_f64();
+        let val_started = std::time::Instant::now();
         let (val_loss, val_acc) = validate(objective, data, config, epoch, device, batch_size);
+        let val_seconds = val_started.elapsed().as_secs_f64();
         let sums = std::mem::take(&mut progress.sums);
         let train_loss = sums.loss / sums.graphs.max(1.0);
         let train_acc = sums.correct / sums.total.max(1.0);
@@ -187,6 +192,8 @@ pub fn train(
                 ("train_acc", train_acc),
                 ("val_acc", val_acc),
                 ("lr", progress.schedule.lr),
+                ("train_seconds", train_seconds),
+                ("val_seconds", val_seconds),
             ],
         )?;
         if progress.best_val_loss.is_none_or(|best| val_loss < best) {
