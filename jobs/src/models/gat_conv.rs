@@ -93,13 +93,22 @@ impl GatConv {
         let h = x.matmul(&self.lin.tr()).view([n, self.heads, self.out]);
         let score_src = (&h * &self.att_src).sum_dim_intlist(-1, false, None::<Kind>);
         let score_dst = (&h * &self.att_dst).sum_dim_intlist(-1, false, None::<Kind>);
-        let raw = score_src.index_select(0, &edges.src) + score_dst.index_select(0, &edges.dst);
+        // Row gathers use `gather` with broadcast indices: its backward is the parallel
+        // scatter_add, where index_select's backward (index_add over rows) is much slower on CPU.
+        let (heads, out) = (self.heads, self.out);
+        let per_edge = |index: &Tensor| index.view([-1, 1]).expand([-1, heads], false);
+        let (src2, dst2) = (per_edge(&edges.src), per_edge(&edges.dst));
+        let raw = score_src.gather(0, &src2, false) + score_dst.gather(0, &dst2, false);
         // LeakyReLU with PyG's slope 0.2 (tch's leaky_relu has a fixed 0.01).
         let logits = raw.where_self(&raw.gt(0.0), &(&raw * 0.2));
-        let alpha = segment_softmax(&logits, &edges.dst, n);
-        let messages = h.index_select(0, &edges.src) * alpha.unsqueeze(-1);
-        let summed = Tensor::zeros([n, self.heads, self.out], (h.kind(), h.device()))
-            .index_add(0, &edges.dst, &messages);
+        let alpha = segment_softmax(&logits, &dst2, n);
+        let per_channel = |index: &Tensor| index.view([-1, 1, 1]).expand([-1, heads, out], false);
+        let messages = h.gather(0, &per_channel(&edges.src), false) * alpha.unsqueeze(-1);
+        let summed = Tensor::zeros([n, heads, out], (h.kind(), h.device())).scatter_add(
+            0,
+            &per_channel(&edges.dst),
+            &messages,
+        );
         let combined = if self.concat {
             summed.view([n, self.heads * self.out])
         } else {
@@ -109,8 +118,8 @@ impl GatConv {
     }
 }
 
-/// Softmax of `logits` (`[E × H]`) over the edges that share a target in `index`, as PyG's
-/// `softmax(src, index)`.
+/// Softmax of `logits` (`[E × H]`) over the edges that share a target, as PyG's
+/// `softmax(src, index)`; `index` is each edge's target broadcast over the heads (`[E × H]`).
 fn segment_softmax(logits: &Tensor, index: &Tensor, num_nodes: i64) -> Tensor {
     let heads = logits.size()[1];
     // The shift only steadies the exponent; PyG detaches it too.
@@ -119,18 +128,12 @@ fn segment_softmax(logits: &Tensor, index: &Tensor, num_nodes: i64) -> Tensor {
         f64::NEG_INFINITY,
         (logits.kind(), logits.device()),
     )
-    .internal_scatter_reduce(
-        0,
-        &index.unsqueeze(1).expand([-1, heads], false),
-        &logits.detach(),
-        "amax",
-        false,
-    );
-    let shifted = (logits - max.index_select(0, index)).exp();
+    .internal_scatter_reduce(0, index, &logits.detach(), "amax", false);
+    let shifted = (logits - max.gather(0, index, false)).exp();
     let sums = Tensor::zeros([num_nodes, heads], (logits.kind(), logits.device()))
-        .index_add(0, index, &shifted)
+        .scatter_add(0, index, &shifted)
         + 1e-16;
-    shifted / sums.index_select(0, index)
+    shifted / sums.gather(0, index, false)
 }
 
 #[cfg(test)]
@@ -154,7 +157,7 @@ mod tests {
     #[test]
     fn attention_is_a_softmax_per_target_node() {
         let logits = Tensor::from_slice(&[1.0f32, 2.0, 3.0, 0.5]).view([4, 1]);
-        let index = Tensor::from_slice(&[0i64, 0, 1, 0]);
+        let index = Tensor::from_slice(&[0i64, 0, 1, 0]).view([4, 1]);
         let alpha = segment_softmax(&logits, &index, 2);
         let a = Vec::<f32>::try_from(alpha.view([-1])).unwrap();
         let z = 1f32.exp() + 2f32.exp() + 0.5f32.exp();
