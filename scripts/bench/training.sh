@@ -18,18 +18,11 @@ mkdir -p "$work"
 cache="$work/cache/hcrl_sa"
 
 median() { "$python" -c 'import json,statistics,sys; print(statistics.median(json.loads(sys.argv[1])))' "$1"; }
-ours() { # name stage preset batch [kd teacher run]
-    local name=$1 stage=$2 preset=$3 bs=$4 teacher=${5:-}
-    local sets=(--set batch_size="$bs" --set max_epochs="$EPOCHS" --set patience=1000 --set device=cpu)
-    if [[ -n $teacher ]]; then sets+=(--set use_kd=true --set teacher_path="runs/$teacher/best_model.safetensors");
-    else sets+=(--set use_kd=false); fi
-    "$kdgat" config show --preset "$preset" "${sets[@]}" > "$work/$name.json"
-    rm -rf "$work/runs/$name"
-    printf '{"stage":"%s","config":"%s.json","run_dir":"runs/%s","cache_dir":"cache/hcrl_sa"}' \
-        "$stage" "$name" "$name" > "$work/$name.spec.json"
-    "$kdgat" job exec --spec "$work/$name.spec.json" >/dev/null
+source scripts/bench/stage_lib.sh
+ours() { # name stage preset batch [kd teacher run]: the train_seconds of each epoch, as JSON
+    run_stage "$@" >/dev/null
     "$python" -c 'import json,sys; print(json.dumps([json.loads(l)["metrics"]["train_seconds"] for l in open(sys.argv[1]) if json.loads(l)["kind"] == "epoch"]))' \
-        "$work/runs/$name/events.jsonl"
+        "$work/runs/$1/events.jsonl"
 }
 pyg() { # kind config [teacher config]
     "$python" scripts/bench/pyg_training.py "$1" "$work/$2.json" "$cache" "$EPOCHS" ${3:+"$work/$3.json"} \
