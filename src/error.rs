@@ -95,7 +95,20 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     };
     #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
     {
-        eprintln!("error: {err:#}");
+        eprintln!("error: {}", message(err));
     }
     ExitCode::from(code)
+}
+
+/// The error and its causes on one line, each cause once: messages that already quote their cause
+/// (`path: cause`) do not get it again.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }

@@ -1,6 +1,7 @@
 //! Run ids: `dataset/size_stage[_kd]`, read the way the reference's `populate()` reads run directory
 //! names (size = the part before the first `_`; KD = ends with `_kd`; stage = the first of
-//! autoencoder/curriculum/fusion/evaluation the name contains, else `unknown`).
+//! autoencoder/curriculum/normal/fusion/evaluation the name contains, else `unknown`; `normal`, the
+//! supervised GAT stage, is ours).
 
 /// The parts of a run id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +16,13 @@ pub struct RunIdParts {
     pub use_kd: bool,
 }
 
-const STAGES: [&str; 4] = ["autoencoder", "curriculum", "fusion", "evaluation"];
+const STAGES: [&str; 5] = [
+    "autoencoder",
+    "curriculum",
+    "normal",
+    "fusion",
+    "evaluation",
+];
 
 /// Splits `dataset/run_name`; `None` if there is no `/`.
 pub fn parse_run_id(run_id: &str) -> Option<RunIdParts> {
@@ -49,7 +56,9 @@ mod tests {
             ("hcrl_sa", "student", "curriculum", true)
         );
         let p = parse_run_id("set_01/teacher_normal").unwrap();
-        assert_eq!((p.stage.as_str(), p.use_kd), ("unknown", false));
+        assert_eq!((p.stage.as_str(), p.use_kd), ("normal", false));
+        let p = parse_run_id("set_01/teacher_sweep").unwrap();
+        assert_eq!(p.stage.as_str(), "unknown");
         assert!(parse_run_id("nodataset").is_none());
     }
 }
