@@ -3,10 +3,11 @@
 # with the local executor.
 #
 # It runs the data stages (CSV→Parquet ingest, the graph cache), then the model stages built so far
-# with `kdgat job exec`: the teacher VGAE (autoencoder), the teacher GAT (normal, supervised) and the
-# student GAT distilled from it, each for KDGAT_EPOCHS epochs (default 5) on the CPU, then fills the
-# project database from the run directories and prints the leaderboard; with MLFLOW_TRACKING_URI set
-# it also logs the runs to MLflow. The curriculum, fusion and evaluation stages come next.
+# with `kdgat job exec`: the teacher VGAE (autoencoder), the teacher GAT (normal, supervised), the
+# student GAT distilled from it, each for KDGAT_EPOCHS epochs (default 5) on the CPU, and the
+# teacher's evaluation on validation and every test scenario (metrics.json); then fills the project
+# database from the run directories and prints the leaderboard; with MLFLOW_TRACKING_URI set it also
+# logs the runs to MLflow. The curriculum and fusion stages come next.
 # Outputs go to data/parquet, data/cache and experimentruns/ in this checkout. Honoured:
 # KDGAT_DATA_ROOT (default: ../shared/data when present, else data/), KDGAT_DATASET (default
 # hcrl_sa), KDGAT_EPOCHS.
@@ -48,9 +49,11 @@ stage() { # run-name stage preset [teacher run-name]
 stage teacher_autoencoder autoencoder vgae,teacher
 stage teacher_normal normal gat,teacher
 stage student_normal_kd normal gat,student teacher_normal
+stage teacher_evaluation evaluation gat,teacher
 echo "== project database and leaderboard"
 "$kdgat" recover --runs-dir "$runs"
 "$kdgat" db query "SELECT run_id, status FROM runs ORDER BY run_id"
+"$kdgat" analytics leaderboard --metric f1 --dataset "$dataset"
 if [[ -n "${MLFLOW_TRACKING_URI:-}" ]]; then
     echo "== MLflow ($MLFLOW_TRACKING_URI)"
     "$kdgat" mlflow sync --runs-dir "$runs"

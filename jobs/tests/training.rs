@@ -116,6 +116,51 @@ fn a_stage_leaves_its_run_directory_and_distils_from_a_teacher() {
         "the KD projection is not part of the model: {names:?}"
     );
     assert!(names.contains(&"encoder_layers.0.att_src".to_string()));
+
+    // The evaluation reads the variant's sibling runs: here the teacher VGAE and a teacher GAT.
+    run_stage(
+        root.path(),
+        "teacher_normal",
+        Stage::Normal,
+        &config("gat,teacher", 1),
+    );
+    let eval = run_stage(
+        root.path(),
+        "teacher_evaluation",
+        Stage::Evaluation,
+        &config("gat,teacher", 1),
+    );
+    assert!(
+        matches!(eval, Outcome::Finished { epochs: 0, .. }),
+        "{eval:?}"
+    );
+    let metrics: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.path().join("runs/teacher_evaluation/metrics.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(metrics["gat"]["core"]["n_samples"], 12, "{metrics}");
+    // A 2-epoch VGAE may not separate anything: its threshold can be ∞ (null in JSON).
+    assert!(metrics["vgae"]["core"]["youden_j"].is_number(), "{metrics}");
+    assert!(
+        metrics.get("test").is_none(),
+        "a synthetic cache has no test scenarios"
+    );
+    let mut lonely = config("gat,student", 1);
+    lonely.use_kd = false;
+    let config_path = root.path().join("lonely.config.json");
+    write_config(&lonely, &config_path).unwrap();
+    let spec = JobSpec {
+        stage: Stage::Evaluation,
+        config: config_path,
+        run_dir: root.path().join("runs/student_evaluation"),
+        cache_dir: root.path().join("cache"),
+        base_dir: root.path().to_path_buf(),
+        legacy: false,
+    };
+    let err = stages::run(&spec, &StopFlag::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no trained GAT or VGAE"), "{err}");
 }
 
 /// Cross-entropy on a GAT that raises `stop` on its `stop_after`-th training step.

@@ -229,3 +229,25 @@ pub fn load_vocab(dir: &Path) -> Result<Vocabulary, CacheFileError> {
 pub fn load_train(dir: &Path) -> Result<GraphSet, CacheFileError> {
     cache_file::load(&dir.join(TRAIN_FILE))
 }
+
+/// The test scenarios of a cache, by name, in the order its metadata lists them (none without
+/// metadata, e.g. a synthetic cache).
+pub fn load_test_scenarios(dir: &Path) -> Result<Vec<(String, GraphSet)>, CacheFileError> {
+    let path = dir.join(METADATA_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(Vec::new());
+    };
+    let meta: CacheMetadata = serde_json::from_str(&text).map_err(|e| CacheFileError::Corrupt {
+        path: path.clone(),
+        why: e.to_string(),
+    })?;
+    meta.test_scenarios
+        .iter()
+        .map(|(scenario, _)| {
+            Ok((
+                scenario.clone(),
+                cache_file::load(&dir.join(test_file_name(scenario)))?,
+            ))
+        })
+        .collect()
+}

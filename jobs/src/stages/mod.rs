@@ -1,5 +1,7 @@
 //! The model stages as `kdgat job exec --spec spec.json` runs them: `autoencoder` (the VGAE) and
-//! `normal` (the supervised GAT), each with knowledge distillation when the config says `use_kd`.
+//! `normal` (the supervised GAT), each with knowledge distillation when the config says `use_kd`,
+//! and `evaluation` (the variant's trained models on validation and every test scenario,
+//! `metrics.json`).
 //!
 //! A stage writes into its run directory: `config.json` (the full flat config it ran with),
 //! `best_model.safetensors` (the best validation epoch), `val_metrics.json` (that checkpoint's
@@ -7,10 +9,11 @@
 //! (Snakemake's columns), and while it runs a resumable checkpoint (`resume.json` +
 //! `resume-N.safetensors`), removed when it finishes. Run again after a preemption, it resumes.
 
+mod evaluation;
 mod objectives;
 pub mod spec;
 mod teacher;
-mod validation;
+pub mod validation;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -21,7 +24,7 @@ use tch::nn;
 pub use spec::JobSpec;
 
 use crate::config::{ConfigError, LoadedConfig, PipelineConfig, Stage, load_config, save_config};
-use crate::graph::cache::{load_train, load_vocab};
+use crate::graph::cache::{load_test_scenarios, load_train, load_vocab};
 use crate::graph::cache_file::CacheFileError;
 use crate::graph::split_indices;
 use crate::models::{GatClassifier, Vgae};
@@ -31,7 +34,8 @@ use crate::training::events::EventLog;
 use crate::training::preempt::StopFlag;
 use crate::training::{resources, resume};
 use objectives::{GatKd, GatObjective, VgaeKd, VgaeObjective};
-use teacher::load_teacher;
+use teacher::load_frozen;
+use validation::{VgaeScorer, gat_metrics};
 
 /// Why a stage could not run.
 #[derive(Debug, thiserror::Error)]
@@ -53,9 +57,9 @@ pub enum StageError {
     /// The requested device is not there.
     #[error(transparent)]
     Device(#[from] DeviceError),
-    /// The KD teacher could not be loaded.
-    #[error("KD teacher {path}: {message}")]
-    Teacher {
+    /// A trained model (a KD teacher, an evaluated model) could not be loaded.
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint {
         /// Its checkpoint.
         path: PathBuf,
         /// What went wrong.
@@ -63,9 +67,12 @@ pub enum StageError {
     },
     /// A stage this command does not run.
     #[error(
-        "stage `{0}` is not available in `kdgat job exec` yet (available: autoencoder, normal)"
+        "stage `{0}` is not available in `kdgat job exec` yet (available: autoencoder, normal, evaluation)"
     )]
     Unavailable(Stage),
+    /// The evaluation found no trained model of its variant.
+    #[error("no trained GAT or VGAE of this variant in {0} to evaluate")]
+    NothingToEvaluate(PathBuf),
     /// Writing the run directory failed.
     #[error("{path}: {source}")]
     Io {
@@ -86,13 +93,19 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> StageError + '_ {
 
 /// Runs (or resumes) the stage of `spec`; `stop` asks it to checkpoint and return early.
 pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
-    if !matches!(spec.stage, Stage::Autoencoder | Stage::Normal) {
+    if !matches!(
+        spec.stage,
+        Stage::Autoencoder | Stage::Normal | Stage::Evaluation
+    ) {
         return Err(StageError::Unavailable(spec.stage));
     }
     let started = Instant::now();
     let loaded = load_config(&spec.config)?;
     loaded.config.validate_fields()?;
-    if loaded.config.use_kd && loaded.config.teacher_path.is_empty() {
+    if loaded.config.use_kd
+        && loaded.config.teacher_path.is_empty()
+        && spec.stage != Stage::Evaluation
+    {
         return Err(ConfigError::Invalid(vec![
             "teacher_path: use_kd is true but teacher_path is empty".into(),
         ])
@@ -124,11 +137,28 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
     let teacher_path = spec.base_dir.join(&config.teacher_path);
     let batch_size = config.batch_size as usize;
     let outcome = match spec.stage {
+        Stage::Evaluation => {
+            let tests = load_test_scenarios(&spec.cache_dir)?;
+            let (metrics, sources) =
+                evaluation::evaluate(run_dir, config, &data, &tests, device, spec.legacy)?;
+            events
+                .append("evaluated", json!({ "checkpoints": sources }))
+                .map_err(io(run_dir))?;
+            let path = run_dir.join("metrics.json");
+            let text = serde_json::to_vec_pretty(&metrics).unwrap_or_default();
+            crate::atomic::write_atomic(&path, &text).map_err(io(&path))?;
+            Outcome::Finished {
+                epochs: 0,
+                best_epoch: None,
+                best_val_loss: None,
+                stopped_early: false,
+            }
+        }
         Stage::Autoencoder => {
             let model = Vgae::new(&vs.root(), &config.vgae(), num_ids);
             let teacher = config
                 .use_kd
-                .then(|| load_teacher(&teacher_path, device, |p, c, n| Vgae::new(p, &c.vgae(), n)))
+                .then(|| load_frozen(&teacher_path, device, |p, c, n| Vgae::new(p, &c.vgae(), n)))
                 .transpose()?;
             let kd = teacher.as_ref().map(|t| {
                 let (student, teacher_latent) = (config.vgae_latent_dim, t.config.vgae_latent_dim);
@@ -155,7 +185,13 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
             let outcome =
                 train(&vs, &objective, &data, config, run_dir, stop).map_err(io(run_dir))?;
             finish(&outcome, &vs, run_dir, || {
-                validation::vgae_metrics(&model, &data, batch_size, device, spec.legacy)
+                let scorer = VgaeScorer {
+                    model: &model,
+                    batch_size,
+                    device,
+                    legacy: spec.legacy,
+                };
+                json!({ "vgae": scorer.validation(data.val_graphs()).0 })
             })?;
             outcome
         }
@@ -164,7 +200,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
             let teacher = config
                 .use_kd
                 .then(|| {
-                    load_teacher(&teacher_path, device, |p, c, n| {
+                    load_frozen(&teacher_path, device, |p, c, n| {
                         GatClassifier::new(p, &c.gat(), n)
                     })
                 })
@@ -179,9 +215,12 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
             };
             let outcome =
                 train(&vs, &objective, &data, config, run_dir, stop).map_err(io(run_dir))?;
-            finish(&outcome, &vs, run_dir, || {
-                validation::gat_metrics(&model, &data, batch_size, device)
-            })?;
+            finish(
+                &outcome,
+                &vs,
+                run_dir,
+                || json!({ "gat": gat_metrics(&model, data.val_graphs(), batch_size, device) }),
+            )?;
             outcome
         }
     };

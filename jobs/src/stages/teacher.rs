@@ -1,6 +1,7 @@
-//! The KD teacher: built from its run directory's frozen `config.json`, with its CAN-ID vocabulary
-//! size read from the checkpoint's embedding, weights loaded by name from `best_model.safetensors`,
-//! frozen (no gradients) and used in eval mode only.
+//! A trained model loaded for use, not training (the KD teacher; the evaluated models): built from
+//! its run directory's frozen `config.json`, with its CAN-ID vocabulary size read from the
+//! checkpoint's embedding, weights loaded by name from `best_model.safetensors`, frozen (no
+//! gradients) and used in eval mode only.
 
 use std::path::Path;
 
@@ -9,8 +10,8 @@ use tch::{Device, Tensor, nn};
 use super::StageError;
 use crate::config::{PipelineConfig, load_config};
 
-/// A frozen teacher model with its store.
-pub struct Teacher<M> {
+/// A frozen model with its store.
+pub struct Frozen<M> {
     /// The model.
     pub model: M,
     /// Its configuration.
@@ -18,13 +19,13 @@ pub struct Teacher<M> {
     _vs: nn::VarStore,
 }
 
-/// Loads the teacher whose checkpoint is `checkpoint`, building it with `build`.
-pub fn load_teacher<M>(
+/// Loads the model whose checkpoint is `checkpoint`, building it with `build`.
+pub fn load_frozen<M>(
     checkpoint: &Path,
     device: Device,
     build: impl FnOnce(&nn::Path, &PipelineConfig, i64) -> M,
-) -> Result<Teacher<M>, StageError> {
-    let failed = |message: String| StageError::Teacher {
+) -> Result<Frozen<M>, StageError> {
+    let failed = |message: String| StageError::Checkpoint {
         path: checkpoint.to_path_buf(),
         message,
     };
@@ -44,7 +45,7 @@ pub fn load_teacher<M>(
     let model = build(&vs.root(), &config, num_ids);
     vs.load(checkpoint).map_err(|e| failed(e.to_string()))?;
     vs.freeze();
-    Ok(Teacher {
+    Ok(Frozen {
         model,
         config,
         _vs: vs,

@@ -86,6 +86,25 @@ pub struct Splits<'a> {
     pub val: Vec<usize>,
 }
 
+/// Graphs to score: a set and which of its graphs.
+#[derive(Debug, Clone, Copy)]
+pub struct Graphs<'a> {
+    /// The set.
+    pub set: &'a GraphSet,
+    /// The graphs' indices.
+    pub indices: &'a [usize],
+}
+
+impl Splits<'_> {
+    /// The validation graphs, for scoring.
+    pub fn val_graphs(&self) -> Graphs<'_> {
+        Graphs {
+            set: self.set,
+            indices: &self.val,
+        }
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
