@@ -411,7 +411,8 @@ pub enum JobCommand {
     /// Execute one attempt from its spec.json (what a batch job runs)
     #[command(
         after_help = "Stages: autoencoder (VGAE) and normal (supervised GAT), with KD when the \
-        config has use_kd. On SIGUSR2 or SIGTERM the job finishes its step, writes a resumable \
+        config has use_kd; evaluation (the variant's trained GAT and VGAE on validation and every \
+        test scenario, metrics.json). On SIGUSR2 or SIGTERM the job finishes its step, writes a resumable \
         checkpoint into the run directory and exits with status 75; run it again to resume. \
         precision `16-mixed` uses autocast and a dynamic loss scale on CUDA (fp32 on CPU). \
         gradient_checkpointing is accepted but has no effect: tch has no activation \
