@@ -65,7 +65,11 @@ impl JobSpec {
             .parse()
             .map_err(|e: String| invalid(format!("field `stage`: {e}")))?;
         let here = path.parent().unwrap_or(Path::new("."));
-        let resolve = |p: PathBuf| if p.is_absolute() { p } else { here.join(p) };
+        // `components()` drops `.` parts: `run_dir: "."` is the spec's own directory.
+        let resolve = |p: PathBuf| -> PathBuf {
+            let joined = if p.is_absolute() { p } else { here.join(p) };
+            joined.components().collect()
+        };
         Ok(JobSpec {
             stage,
             config: resolve(raw.config),
