@@ -113,51 +113,36 @@ fn a_job_stopped_by_sigterm_resumes_to_the_same_result() {
     assert!(!stopped.join("resume.json").exists());
 }
 
+/// Runs `kdgat job exec --spec PATH`, expects exit 3 (invalid input), returns stderr.
+fn refused(path: &Path) -> String {
+    let out = kdgat()
+        .args(["job", "exec", "--spec"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    stderr(&out)
+}
+
 #[test]
 fn bad_specs_are_refused_with_the_file_and_field() {
     let root = tempfile::tempdir().unwrap();
-    let missing = kdgat()
-        .args(["job", "exec", "--spec"])
-        .arg(root.path().join("nope.json"))
-        .output()
-        .unwrap();
-    assert_eq!(missing.status.code(), Some(3));
-    assert!(
-        stderr(&missing).contains("nope.json"),
-        "{}",
-        stderr(&missing)
-    );
+    let missing = refused(&root.path().join("nope.json"));
+    assert!(missing.contains("nope.json"), "{missing}");
     let path = root.path().join("spec.json");
-    std::fs::write(
-        &path,
-        r#"{"stage": "fusion", "config": "c", "run_dir": "r", "cache_dir": "x"}"#,
-    )
-    .unwrap();
-    let fusion = kdgat()
-        .args(["job", "exec", "--spec"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(fusion.status.code(), Some(3));
-    assert!(
-        stderr(&fusion).contains("fusion") && stderr(&fusion).contains("not available"),
-        "{}",
-        stderr(&fusion)
-    );
-    std::fs::write(
-        &path,
-        r#"{"stage": "normal", "config": "c.json", "run_dir": "r", "cache_dir": "x"}"#,
-    )
-    .unwrap();
-    let no_config = kdgat()
-        .args(["job", "exec", "--spec"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(no_config.status.code(), Some(3));
-    assert!(
-        stderr(&no_config).contains("c.json"),
-        "{}",
-        stderr(&no_config)
-    );
+    for (spec, expected) in [
+        (
+            r#"{"stage": "fusion", "config": "c", "run_dir": "r", "cache_dir": "x"}"#,
+            "not available",
+        ),
+        (
+            r#"{"stage": "normal", "config": "c.json", "run_dir": "r", "cache_dir": "x"}"#,
+            "c.json",
+        ),
+        (r#"{"stage": "normal", "config": 5}"#, "`config`"),
+    ] {
+        std::fs::write(&path, spec).unwrap();
+        let err = refused(&path);
+        assert!(err.contains(expected), "{spec}: {err}");
+    }
 }
