@@ -3,7 +3,8 @@
 //! - VGAE: `MSE(cont, x[:,1:]) + 0.1·CE(canid, id) + 0.05·BCE(nbr, out-neighbour IDs) + 0.01·KL`;
 //!   KD adds `latent·MSE(proj(z_s), z_t) + recon·MSE(cont_s, cont_t)` (the projection, when the
 //!   latent sizes differ, is trained with the student) as `α·kd + (1−α)·task`. Accuracy: CAN-ID
-//!   reconstruction per node.
+//!   reconstruction per node, counted on validation only (an argmax over `[nodes × IDs]` logits per
+//!   training step costs more than it tells; the reference logged none).
 //! - GAT: `CE(logits, y)`; KD adds `KL(softmax(t/T) ‖ log_softmax(s/T))` (batch mean) `·T²` as
 //!   `α·kd + (1−α)·CE`. Accuracy per graph.
 
@@ -88,9 +89,14 @@ impl Objective for VgaeObjective<'_> {
                 distill * kd.alpha + task * (1.0 - kd.alpha)
             }
         };
+        let (correct, total) = if train {
+            (0.0, 0.0)
+        } else {
+            (correct(&out.canid_logits, &ids), ids.size()[0] as f64)
+        };
         StepLoss {
-            correct: correct(&out.canid_logits, &ids),
-            total: ids.size()[0] as f64,
+            correct,
+            total,
             loss,
         }
     }

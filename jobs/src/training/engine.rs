@@ -65,7 +65,7 @@ pub struct StepLoss {
     pub loss: Tensor,
     /// Correct predictions.
     pub correct: f64,
-    /// Predictions.
+    /// Predictions (0: not counted).
     pub total: f64,
 }
 
@@ -202,19 +202,19 @@ pub fn train(
         let val_seconds = val_started.elapsed().as_secs_f64();
         let sums = std::mem::take(&mut progress.sums);
         let train_loss = sums.loss / sums.graphs.max(1.0);
-        let train_acc = sums.correct / sums.total.max(1.0);
-        events.epoch(
-            epoch,
-            &[
-                ("train_loss", train_loss),
-                ("val_loss", val_loss),
-                ("train_acc", train_acc),
-                ("val_acc", val_acc),
-                ("lr", progress.schedule.lr),
-                ("train_seconds", train_seconds),
-                ("val_seconds", val_seconds),
-            ],
-        )?;
+        let mut metrics = vec![("train_loss", train_loss), ("val_loss", val_loss)];
+        // An objective that counts no predictions while training (it would cost a pass over large
+        // logits) has no training accuracy.
+        if sums.total > 0.0 {
+            metrics.push(("train_acc", sums.correct / sums.total));
+        }
+        metrics.extend([
+            ("val_acc", val_acc),
+            ("lr", progress.schedule.lr),
+            ("train_seconds", train_seconds),
+            ("val_seconds", val_seconds),
+        ]);
+        events.epoch(epoch, &metrics)?;
         if progress.best_val_loss.is_none_or(|best| val_loss < best) {
             progress.best_val_loss = Some(val_loss);
             progress.best_epoch = Some(epoch);
