@@ -4,6 +4,7 @@
 # (scripts/bench/pyg_training.py), side by side on the legacy-mode hcrl_sa graphs (7,491 training
 # graphs), at the reference's batch sizes: GAT teacher 2048, GAT student 2252 (with and without the KD
 # teacher's forward), VGAE teacher 2252, VGAE student 2457. Median over EPOCHS epochs (default 3).
+# ONLY=name (e.g. ONLY=vgae_teacher) runs just the models whose run name contains it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EPOCHS="${EPOCHS:-3}"
@@ -33,10 +34,21 @@ report() { # label ours-json pyg-json
     "$python" -c 'import sys; a,b=map(float,sys.argv[2:4]); print(f"{sys.argv[1]:28} kdgat {a:7.2f} s   PyG {b:7.2f} s   ratio {a/b:5.2f}x")' "$1" "$a" "$b"
     echo "  kdgat epochs: $2   PyG epochs: $3"
 }
+want() { [[ -z ${ONLY:-} || $1 == *"$ONLY"* ]]; }
 echo "hcrl_sa legacy graphs, $EPOCHS epochs each, $(nproc) cores; per training epoch, median:"
-o=$(ours gat_teacher normal gat,teacher 2048); p=$(pyg gat gat_teacher); report "GAT teacher (2048)" "$o" "$p"
-o=$(ours gat_student normal gat,student 2252); p=$(pyg gat gat_student); report "GAT student (2252)" "$o" "$p"
-o=$(ours gat_student_kd normal gat,student 2252 gat_teacher); p=$(pyg gat gat_student_kd gat_teacher)
-report "GAT student + KD (2252)" "$o" "$p"
-o=$(ours vgae_teacher autoencoder vgae,teacher 2252); p=$(pyg vgae vgae_teacher); report "VGAE teacher (2252)" "$o" "$p"
-o=$(ours vgae_student autoencoder vgae,student 2457); p=$(pyg vgae vgae_student); report "VGAE student (2457)" "$o" "$p"
+if want gat_teacher || want gat_student_kd; then
+    o=$(ours gat_teacher normal gat,teacher 2048); p=$(pyg gat gat_teacher); report "GAT teacher (2048)" "$o" "$p"
+fi
+if want gat_student; then
+    o=$(ours gat_student normal gat,student 2252); p=$(pyg gat gat_student); report "GAT student (2252)" "$o" "$p"
+fi
+if want gat_student_kd; then
+    o=$(ours gat_student_kd normal gat,student 2252 gat_teacher); p=$(pyg gat gat_student_kd gat_teacher)
+    report "GAT student + KD (2252)" "$o" "$p"
+fi
+if want vgae_teacher; then
+    o=$(ours vgae_teacher autoencoder vgae,teacher 2252); p=$(pyg vgae vgae_teacher); report "VGAE teacher (2252)" "$o" "$p"
+fi
+if want vgae_student; then
+    o=$(ours vgae_student autoencoder vgae,student 2457); p=$(pyg vgae vgae_student); report "VGAE student (2457)" "$o" "$p"
+fi
