@@ -17,5 +17,5 @@ pub use overrides::{Override, apply_overrides};
 pub use pipeline::{MemoryEstimation, ModelSize, MonitorMode, PipelineConfig, SchedulerType};
 pub use presets::{ModelKind, Preset};
 pub use stage::{Stage, run_id};
-pub use validate::{BEST_CHECKPOINT, StageCheckContext, validate_for_stage};
+pub use validate::{BEST_CHECKPOINT, StageCheckContext, unnamed_teacher, validate_for_stage};
 pub use views::{DqnConfig, FusionConfig, GatConfig, KdConfig, VgaeConfig};

@@ -125,9 +125,15 @@ pub fn validate_for_stage(
     }
 }
 
+/// The problem of a config that distils (`use_kd`) from no named teacher, if it is one.
+pub fn unnamed_teacher(config: &PipelineConfig) -> Option<String> {
+    (config.use_kd && config.teacher_path.is_empty())
+        .then(|| "teacher_path: use_kd is true but teacher_path is empty".to_string())
+}
+
 fn check_teacher(config: &PipelineConfig, ctx: &StageCheckContext<'_>, problems: &mut Vec<String>) {
-    if config.teacher_path.is_empty() {
-        problems.push("teacher_path: use_kd is true but teacher_path is empty".into());
+    if let Some(problem) = unnamed_teacher(config) {
+        problems.push(problem);
         return;
     }
     let checkpoint = ctx.base_dir.join(&config.teacher_path);

@@ -23,7 +23,9 @@ use tch::nn;
 
 pub use spec::JobSpec;
 
-use crate::config::{ConfigError, LoadedConfig, PipelineConfig, Stage, load_config, save_config};
+use crate::config::{
+    ConfigError, LoadedConfig, PipelineConfig, Stage, load_config, save_config, unnamed_teacher,
+};
 use crate::graph::cache::{load_test_scenarios, load_train, load_vocab};
 use crate::graph::cache_file::CacheFileError;
 use crate::graph::split_indices;
@@ -102,14 +104,11 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
     let started = Instant::now();
     let loaded = load_config(&spec.config)?;
     loaded.config.validate_fields()?;
-    if loaded.config.use_kd
-        && loaded.config.teacher_path.is_empty()
-        && spec.stage != Stage::Evaluation
+    // The evaluation reads trained models, not a teacher.
+    if let Some(problem) =
+        unnamed_teacher(&loaded.config).filter(|_| spec.stage != Stage::Evaluation)
     {
-        return Err(ConfigError::Invalid(vec![
-            "teacher_path: use_kd is true but teacher_path is empty".into(),
-        ])
-        .into());
+        return Err(ConfigError::Invalid(vec![problem]).into());
     }
     let config = &loaded.config;
     let run_dir = &spec.run_dir;
@@ -133,7 +132,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
         val: val_idx,
     };
     tch::manual_seed(config.seed as i64);
-    let vs = nn::VarStore::new(device);
+    let mut vs = nn::VarStore::new(device);
     let teacher_path = spec.base_dir.join(&config.teacher_path);
     let batch_size = config.batch_size as usize;
     let outcome = match spec.stage {
@@ -184,7 +183,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
             };
             let outcome =
                 train(&vs, &objective, &data, config, run_dir, stop).map_err(io(run_dir))?;
-            finish(&outcome, &vs, run_dir, || {
+            finish(&outcome, &mut vs, run_dir, || {
                 let scorer = VgaeScorer {
                     model: &model,
                     batch_size,
@@ -217,7 +216,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 train(&vs, &objective, &data, config, run_dir, stop).map_err(io(run_dir))?;
             finish(
                 &outcome,
-                &vs,
+                &mut vs,
                 run_dir,
                 || json!({ "gat": gat_metrics(&model, data.val_graphs(), batch_size, device) }),
             )?;
@@ -247,7 +246,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
 /// After a finished run: loads the best checkpoint back into `vs` and writes its validation metrics.
 fn finish(
     outcome: &Outcome,
-    vs: &nn::VarStore,
+    vs: &mut nn::VarStore,
     run_dir: &Path,
     metrics: impl FnOnce() -> serde_json::Value,
 ) -> Result<(), StageError> {
@@ -260,18 +259,12 @@ fn finish(
     ) {
         return Ok(());
     }
+    // The best checkpoint has every model tensor; auxiliary ones (the KD projection) stay as they are.
     let best = run_dir.join(crate::config::BEST_CHECKPOINT);
-    let tensors = tch::Tensor::read_safetensors(&best).map_err(|e| StageError::Io {
+    vs.load_partial(&best).map_err(|e| StageError::Io {
         path: best.clone(),
         source: std::io::Error::other(e.to_string()),
     })?;
-    tch::no_grad(|| {
-        for (name, mut var) in vs.variables() {
-            if let Some((_, saved)) = tensors.iter().find(|(n, _)| *n == name) {
-                var.copy_(saved);
-            }
-        }
-    });
     let path = run_dir.join("val_metrics.json");
     let text = serde_json::to_vec_pretty(&metrics()).unwrap_or_default();
     crate::atomic::write_atomic(&path, &text).map_err(io(&path))
