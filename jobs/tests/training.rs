@@ -214,6 +214,7 @@ fn train_gat(run_dir: &Path, cache: &Path, stop_after: usize) -> (Vec<(String, T
         set: &set,
         train,
         val,
+        sample: None,
     };
     let mut preemptions = 0;
     loop {

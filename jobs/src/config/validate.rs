@@ -57,7 +57,11 @@ impl PipelineConfig {
             ("vgae_embedding_dim", self.vgae_embedding_dim),
             ("dqn_hidden", self.dqn_hidden),
             ("dqn_layers", self.dqn_layers),
-            ("alpha_steps", self.alpha_steps),
+            // The fusion agent: an empty replay batch or buffer cannot train.
+            ("dqn_batch_size", self.dqn_batch_size),
+            ("dqn_buffer_size", self.dqn_buffer_size),
+            ("dqn_target_update", self.dqn_target_update),
+            ("episode_sample_size", self.episode_sample_size),
         ] {
             check(value >= 1, format!("{name} must be >= 1 (got {value})"));
         }
@@ -66,6 +70,20 @@ impl PipelineConfig {
             format!(
                 "vgae_hidden_dims must be a non-empty list of sizes >= 1 (got {:?})",
                 self.vgae_hidden_dims
+            ),
+        );
+        check(
+            self.alpha_steps >= 2,
+            format!(
+                "alpha_steps must be >= 2 (α from 0 to 1; got {})",
+                self.alpha_steps
+            ),
+        );
+        check(
+            (0.0..=1.0).contains(&self.dqn_epsilon) && (0.0..=1.0).contains(&self.dqn_min_epsilon),
+            format!(
+                "dqn_epsilon and dqn_min_epsilon must be in [0, 1] (got {} and {})",
+                self.dqn_epsilon, self.dqn_min_epsilon
             ),
         );
         check(

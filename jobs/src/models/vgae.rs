@@ -53,6 +53,13 @@ pub enum Latent {
     Mean,
 }
 
+impl Latent {
+    /// What scoring decodes: the mean, or a sample as the reference did (`legacy`).
+    pub fn for_scoring(legacy: bool) -> Latent {
+        if legacy { Latent::Sample } else { Latent::Mean }
+    }
+}
+
 /// Everything one forward pass gives.
 #[derive(Debug)]
 pub struct VgaeOutput {
@@ -160,6 +167,11 @@ impl Vgae {
             ],
             dropout: cfg.dropout,
         }
+    }
+
+    /// The size of its CAN-ID vocabulary.
+    pub fn num_ids(&self) -> i64 {
+        self.embedding.ws.size()[0]
     }
 
     /// The model on node features `x` (`[N × 11]`) over `edges`; `train` turns dropout and batch

@@ -4,33 +4,29 @@
 //! project database import and the analytics read unchanged.
 //!
 //! The models come from the sibling run directories of the same variant: the GAT from
-//! `{size}_curriculum[_kd]`, else `{size}_normal[_kd]`; the VGAE from `{size}_autoencoder[_kd]`.
-//! The VGAE's threshold is chosen on validation (Youden's J) and reused for every test scenario.
-//! The fusion agent is not evaluated yet (its stage is not built).
+//! `{size}_curriculum[_kd]`, else `{size}_normal[_kd]`; the VGAE from `{size}_autoencoder[_kd]`; the
+//! fusion agent from `{size}_fusion[_kd]` (it needs the GAT and the VGAE for its states). The VGAE's
+//! threshold is chosen on validation (Youden's J) and reused for every test scenario. Every model
+//! is scored on the same graphs; under `legacy` fusion sees only the first `max_val_samples` graphs
+//! of each split and decides with dropout on, as the reference did.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value, json};
 use tch::Device;
 
 use super::StageError;
-use super::teacher::load_frozen;
+use super::fusion::fusion_metrics;
+use super::fusion::state::StateBuilder;
+use super::teacher::{FUSION_STAGES, GAT_STAGES, VGAE_STAGES, load_frozen, sibling_checkpoint};
 use super::validation::{VgaeScorer, gat_metrics};
-use crate::config::{BEST_CHECKPOINT, PipelineConfig};
+use crate::config::PipelineConfig;
 use crate::graph::GraphSet;
 use crate::models::{GatClassifier, Vgae};
 use crate::training::engine::{Graphs, Splits};
 
-/// The checkpoint of the first of `stages` that has one, among `run_dir`'s siblings.
-fn sibling_checkpoint(run_dir: &Path, config: &PipelineConfig, stages: &[&str]) -> Option<PathBuf> {
-    let kd = if config.use_kd { "_kd" } else { "" };
-    let parent = run_dir.parent()?;
-    stages.iter().find_map(|stage| {
-        let dir = parent.join(format!("{}_{stage}{kd}", config.model_size.as_str()));
-        let checkpoint = dir.join(BEST_CHECKPOINT);
-        (checkpoint.is_file() && dir.join("config.json").is_file()).then_some(checkpoint)
-    })
-}
+/// Graphs per batch when computing fusion states (the neighbourhood logits are `nodes × IDs`).
+pub const STATE_BATCH: usize = 1024;
 
 /// Scores the variant's models; returns the `metrics.json` document and the checkpoints it read.
 pub fn evaluate(
@@ -41,8 +37,9 @@ pub fn evaluate(
     device: Device,
     legacy: bool,
 ) -> Result<(Value, Value), StageError> {
-    let gat_path = sibling_checkpoint(run_dir, config, &["curriculum", "normal"]);
-    let vgae_path = sibling_checkpoint(run_dir, config, &["autoencoder"]);
+    let gat_path = sibling_checkpoint(run_dir, config, GAT_STAGES);
+    let vgae_path = sibling_checkpoint(run_dir, config, VGAE_STAGES);
+    let fusion_path = sibling_checkpoint(run_dir, config, FUSION_STAGES);
     if gat_path.is_none() && vgae_path.is_none() {
         return Err(StageError::NothingToEvaluate(
             run_dir.parent().unwrap_or(run_dir).to_path_buf(),
@@ -61,8 +58,15 @@ pub fn evaluate(
     };
     let mut top = Map::new();
     let mut test = Map::new();
-    if let Some(path) = &gat_path {
-        let gat = load_frozen(path, device, |p, c, n| GatClassifier::new(p, &c.gat(), n))?;
+    let gat = gat_path
+        .as_ref()
+        .map(|path| load_frozen(path, device, |p, c, n| GatClassifier::new(p, &c.gat(), n)))
+        .transpose()?;
+    let vgae = vgae_path
+        .as_ref()
+        .map(|path| load_frozen(path, device, |p, c, n| Vgae::new(p, &c.vgae(), n)))
+        .transpose()?;
+    if let Some(gat) = &gat {
         top.insert(
             "gat".into(),
             gat_metrics(&gat.model, data.val_graphs(), batch_size, device),
@@ -72,8 +76,7 @@ pub fn evaluate(
             .collect();
         test.insert("gat".into(), Value::Object(per_scenario));
     }
-    if let Some(path) = &vgae_path {
-        let vgae = load_frozen(path, device, |p, c, n| Vgae::new(p, &c.vgae(), n))?;
+    if let Some(vgae) = &vgae {
         let scorer = VgaeScorer {
             model: &vgae.model,
             batch_size,
@@ -87,12 +90,49 @@ pub fn evaluate(
             .collect();
         test.insert("vgae".into(), Value::Object(per_scenario));
     }
+    // Fusion needs both models for its states.
+    let fusion_inputs = gat.as_ref().zip(vgae.as_ref());
+    let fusion_path = fusion_path.filter(|_| fusion_inputs.is_some());
+    if let (Some(path), Some((gat, vgae))) = (&fusion_path, fusion_inputs) {
+        let agent = load_frozen(path, device, |p, c, _| {
+            super::fusion::agent::q_network(p, c)
+        })?;
+        let alpha_steps = i64::from(agent.config.alpha_steps);
+        let builder = StateBuilder {
+            vgae: &vgae.model,
+            gat: &gat.model,
+            num_ids: vgae.model.num_ids(),
+            batch_size: STATE_BATCH,
+            device,
+            legacy,
+        };
+        let cap = if legacy {
+            config.max_val_samples as usize
+        } else {
+            usize::MAX
+        };
+        let score = |g: Graphs<'_>| {
+            let indices = &g.indices[..g.indices.len().min(cap)];
+            let states = builder.states(Graphs {
+                set: g.set,
+                indices,
+            });
+            fusion_metrics(&agent.model, &states, alpha_steps, legacy)
+        };
+        top.insert("fusion".into(), score(data.val_graphs()));
+        let per_scenario: Map<String, Value> = test_graphs()
+            .map(|(name, g)| (name.clone(), score(g)))
+            .collect();
+        test.insert("fusion".into(), Value::Object(per_scenario));
+    }
     if !tests.is_empty() {
         top.insert("test".into(), Value::Object(test));
     }
+    let shown = |p: Option<std::path::PathBuf>| p.map(|p| p.display().to_string());
     let sources = json!({
-        "gat": gat_path.map(|p| p.display().to_string()),
-        "vgae": vgae_path.map(|p| p.display().to_string()),
+        "gat": shown(gat_path),
+        "vgae": shown(vgae_path),
+        "fusion": shown(fusion_path),
     });
     Ok((Value::Object(top), sources))
 }

@@ -1,7 +1,8 @@
-//! The model stages as `kdgat job exec --spec spec.json` runs them: `autoencoder` (the VGAE) and
-//! `normal` (the supervised GAT), each with knowledge distillation when the config says `use_kd`,
-//! and `evaluation` (the variant's trained models on validation and every test scenario,
-//! `metrics.json`).
+//! The model stages as `kdgat job exec --spec spec.json` runs them: `autoencoder` (the VGAE),
+//! `normal` (the supervised GAT) and `curriculum` (the GAT on a curriculum drawn with the variant's
+//! VGAE), each with knowledge distillation when the config says `use_kd`; `fusion` (the DQN agent
+//! over the variant's VGAE and GAT); and `evaluation` (the variant's trained models on validation
+//! and every test scenario, `metrics.json`).
 //!
 //! A stage writes into its run directory: `config.json` (the full flat config it ran with),
 //! `best_model.safetensors` (the best validation epoch), `val_metrics.json` (that checkpoint's
@@ -9,8 +10,11 @@
 //! (Snakemake's columns), and while it runs a resumable checkpoint (`resume.json` +
 //! `resume-N.safetensors`), removed when it finishes. Run again after a preemption, it resumes.
 
+pub mod curriculum;
 mod evaluation;
+pub mod fusion;
 mod objectives;
+mod scores;
 pub mod spec;
 mod teacher;
 pub mod validation;
@@ -28,15 +32,17 @@ use crate::config::{
 };
 use crate::graph::cache::{load_test_scenarios, load_train, load_vocab};
 use crate::graph::cache_file::CacheFileError;
-use crate::graph::split_indices;
+use crate::graph::{GraphSet, split_indices};
 use crate::models::{GatClassifier, Vgae};
 use crate::torch::{DeviceError, select_device};
-use crate::training::engine::{Outcome, Splits, train};
+use crate::training::engine::{EpochSample, Graphs, Outcome, Splits, train};
 use crate::training::events::EventLog;
 use crate::training::preempt::StopFlag;
 use crate::training::{resources, resume};
+use curriculum::Curriculum;
+use fusion::state::StateBuilder;
 use objectives::{GatKd, GatObjective, VgaeKd, VgaeObjective};
-use teacher::load_frozen;
+use teacher::{GAT_STAGES, VGAE_STAGES, load_frozen, required_sibling};
 use validation::{VgaeScorer, gat_metrics};
 
 /// Why a stage could not run.
@@ -67,11 +73,9 @@ pub enum StageError {
         /// What went wrong.
         message: String,
     },
-    /// A stage this command does not run.
-    #[error(
-        "stage `{0}` is not available in `kdgat job exec` yet (available: autoencoder, normal, evaluation)"
-    )]
-    Unavailable(Stage),
+    /// The training split cannot have a curriculum.
+    #[error(transparent)]
+    Curriculum(#[from] curriculum::OneClassSplit),
     /// The evaluation found no trained model of its variant.
     #[error("no trained GAT or VGAE of this variant in {0} to evaluate")]
     NothingToEvaluate(PathBuf),
@@ -95,18 +99,12 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> StageError + '_ {
 
 /// Runs (or resumes) the stage of `spec`; `stop` asks it to checkpoint and return early.
 pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
-    if !matches!(
-        spec.stage,
-        Stage::Autoencoder | Stage::Normal | Stage::Evaluation
-    ) {
-        return Err(StageError::Unavailable(spec.stage));
-    }
     let started = Instant::now();
     let loaded = load_config(&spec.config)?;
     loaded.config.validate_fields()?;
-    // The evaluation reads trained models, not a teacher.
-    if let Some(problem) =
-        unnamed_teacher(&loaded.config).filter(|_| spec.stage != Stage::Evaluation)
+    // The evaluation and the fusion agent read trained models, not a teacher.
+    if let Some(problem) = unnamed_teacher(&loaded.config)
+        .filter(|_| !matches!(spec.stage, Stage::Evaluation | Stage::Fusion))
     {
         return Err(ConfigError::Invalid(vec![problem]).into());
     }
@@ -126,10 +124,24 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
     let set = load_train(&spec.cache_dir)?;
     let num_ids = load_vocab(&spec.cache_dir)?.num_ids() as i64;
     let (train_idx, val_idx) = split_indices(set.len(), config.seed);
+    let curriculum = match spec.stage {
+        Stage::Curriculum => Some(build_curriculum(spec, config, &set, &train_idx, device)?),
+        _ => None,
+    };
+    if let Some(c) = &curriculum {
+        let (attacks, normals) = c.counts();
+        events
+            .append(
+                "curriculum",
+                json!({ "attacks": attacks, "normals": normals, "legacy": spec.legacy }),
+            )
+            .map_err(io(run_dir))?;
+    }
     let data = Splits {
         set: &set,
         train: train_idx,
         val: val_idx,
+        sample: curriculum.as_ref().map(|c| c as &dyn EpochSample),
     };
     tch::manual_seed(config.seed as i64);
     let mut vs = nn::VarStore::new(device);
@@ -152,6 +164,52 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 best_val_loss: None,
                 stopped_early: false,
             }
+        }
+        Stage::Fusion => {
+            let vgae = required_sibling(run_dir, config, VGAE_STAGES, device, |p, c, n| {
+                Vgae::new(p, &c.vgae(), n)
+            })?;
+            let gat = required_sibling(run_dir, config, GAT_STAGES, device, |p, c, n| {
+                GatClassifier::new(p, &c.gat(), n)
+            })?;
+            let builder = StateBuilder {
+                vgae: &vgae.model,
+                gat: &gat.model,
+                num_ids,
+                batch_size: evaluation::STATE_BATCH,
+                device,
+                legacy: spec.legacy,
+            };
+            let first =
+                |indices: &[usize], n: u32| indices[..indices.len().min(n as usize)].to_vec();
+            let train_states = first(&data.train, config.fusion_max_samples);
+            let val_states = first(&data.val, config.max_val_samples);
+            let fusion_data = fusion::FusionData {
+                train: builder.states(Graphs {
+                    set: &set,
+                    indices: &train_states,
+                }),
+                val: builder.states(Graphs {
+                    set: &set,
+                    indices: &val_states,
+                }),
+            };
+            events
+                .append(
+                    "states",
+                    json!({ "train": fusion_data.train.len(), "val": fusion_data.val.len() }),
+                )
+                .map_err(io(run_dir))?;
+            let (outcome, agent) =
+                fusion::train_agent(&fusion_data, config, run_dir, spec.legacy, stop)
+                    .map_err(io(run_dir))?;
+            let mut agent = agent;
+            let (q, q_vs) = agent.online_mut();
+            finish(&outcome, q_vs, run_dir, || {
+                let steps = i64::from(config.alpha_steps);
+                json!({ "fusion": fusion::fusion_metrics(q, &fusion_data.val, steps, spec.legacy) })
+            })?;
+            outcome
         }
         Stage::Autoencoder => {
             let model = Vgae::new(&vs.root(), &config.vgae(), num_ids);
@@ -194,7 +252,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
             })?;
             outcome
         }
-        _ => {
+        Stage::Normal | Stage::Curriculum => {
             let model = GatClassifier::new(&vs.root(), &config.gat(), num_ids);
             let teacher = config
                 .use_kd
@@ -241,6 +299,39 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
         resume::clear(run_dir);
     }
     Ok(outcome)
+}
+
+/// The curriculum of the training split: every normal training graph's difficulty from the
+/// variant's trained VGAE.
+fn build_curriculum(
+    spec: &JobSpec,
+    config: &PipelineConfig,
+    set: &GraphSet,
+    train: &[usize],
+    device: tch::Device,
+) -> Result<Curriculum, StageError> {
+    let vgae = required_sibling(&spec.run_dir, config, VGAE_STAGES, device, |p, c, n| {
+        Vgae::new(p, &c.vgae(), n)
+    })?;
+    let (attacks, normals): (Vec<usize>, Vec<usize>) =
+        train.iter().partition(|&&g| set.get(g).y == 1);
+    let difficulty = scores::difficulty(
+        &vgae.model,
+        Graphs {
+            set,
+            indices: &normals,
+        },
+        evaluation::STATE_BATCH,
+        device,
+        spec.legacy,
+    );
+    Ok(Curriculum::new(
+        attacks,
+        normals,
+        difficulty,
+        config,
+        spec.legacy,
+    )?)
 }
 
 /// After a finished run: loads the best checkpoint back into `vs` and writes its validation metrics.

@@ -14,12 +14,12 @@ use crate::models::{GatClassifier, Latent, Vgae};
 use crate::training::engine::{Batch, Objective, StepLoss};
 
 /// The CAN-ID column of the node features as indices.
-fn node_ids(batch: &Batch) -> Tensor {
+pub(super) fn node_ids(batch: &Batch) -> Tensor {
     batch.graphs.x.select(1, 0).to_kind(Kind::Int64)
 }
 
 /// Multi-hot out-neighbour CAN IDs: `targets[src, id(dst)] = 1` for every edge of the batch.
-fn neighbour_targets(batch: &Batch, ids: &Tensor, num_ids: i64) -> Tensor {
+pub(super) fn neighbour_targets(batch: &Batch, ids: &Tensor, num_ids: i64) -> Tensor {
     let x = &batch.graphs.x;
     let ei = &batch.graphs.edge_index;
     let mut targets = Tensor::zeros([x.size()[0], num_ids], (Kind::Float, x.device()));

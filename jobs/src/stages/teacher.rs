@@ -1,14 +1,68 @@
-//! A trained model loaded for use, not training (the KD teacher; the evaluated models): built from
-//! its run directory's frozen `config.json`, with its CAN-ID vocabulary size read from the
-//! checkpoint's embedding, weights loaded by name from `best_model.safetensors`, frozen (no
-//! gradients) and used in eval mode only.
+//! A trained model loaded for use, not training (the KD teacher; the models a later stage builds on;
+//! the evaluated models): built from its run directory's frozen `config.json`, with its CAN-ID
+//! vocabulary size read from the checkpoint's embedding (0 for a model without one), weights loaded
+//! by name from `best_model.safetensors`, frozen (no gradients) and used in eval mode only.
+//!
+//! A stage finds the models of its own variant in the sibling run directories
+//! `{size}_{stage}[_kd]` of its run directory, as the reference's layout has them.
 
 use std::path::Path;
 
 use tch::{Device, Tensor, nn};
 
 use super::StageError;
-use crate::config::{PipelineConfig, load_config};
+use crate::config::{BEST_CHECKPOINT, PipelineConfig, load_config};
+
+/// Where the variant's GAT comes from: the curriculum stage's, else the plain supervised one's.
+pub const GAT_STAGES: &[&str] = &["curriculum", "normal"];
+/// Where the variant's VGAE comes from.
+pub const VGAE_STAGES: &[&str] = &["autoencoder"];
+/// Where the variant's fusion agent comes from.
+pub const FUSION_STAGES: &[&str] = &["fusion"];
+
+/// The checkpoint of the first of `stages` that has one (with its config), among `run_dir`'s
+/// siblings of the same variant as `config`.
+pub fn sibling_checkpoint(
+    run_dir: &Path,
+    config: &PipelineConfig,
+    stages: &[&str],
+) -> Option<std::path::PathBuf> {
+    let kd = if config.use_kd { "_kd" } else { "" };
+    let parent = run_dir.parent()?;
+    stages.iter().find_map(|stage| {
+        let dir = parent.join(format!("{}_{stage}{kd}", config.model_size.as_str()));
+        let checkpoint = dir.join(BEST_CHECKPOINT);
+        (checkpoint.is_file() && dir.join("config.json").is_file()).then_some(checkpoint)
+    })
+}
+
+/// The variant's model from `stages`, required: the error names the run directory expected.
+pub fn required_sibling<M>(
+    run_dir: &Path,
+    config: &PipelineConfig,
+    stages: &[&str],
+    device: Device,
+    build: impl FnOnce(&nn::Path, &PipelineConfig, i64) -> M,
+) -> Result<Frozen<M>, StageError> {
+    match sibling_checkpoint(run_dir, config, stages) {
+        Some(path) => load_frozen(&path, device, build),
+        None => {
+            let kd = if config.use_kd { "_kd" } else { "" };
+            let expected = run_dir.parent().unwrap_or(run_dir).join(format!(
+                "{}_{}{kd}",
+                config.model_size.as_str(),
+                stages[0]
+            ));
+            Err(StageError::Checkpoint {
+                path: expected.join(BEST_CHECKPOINT),
+                message: format!(
+                    "this stage needs the variant's trained model from the {} stage; run it first",
+                    stages.join(" or ")
+                ),
+            })
+        }
+    }
+}
 
 /// A frozen model with its store.
 pub struct Frozen<M> {
@@ -39,8 +93,7 @@ pub fn load_frozen<M>(
     let num_ids = tensors
         .iter()
         .find(|(name, _)| name == "id_embedding.weight")
-        .map(|(_, t)| t.size()[0])
-        .ok_or_else(|| failed("no id_embedding.weight in the checkpoint".into()))?;
+        .map_or(0, |(_, t)| t.size()[0]);
     let mut vs = nn::VarStore::new(device);
     let model = build(&vs.root(), &config, num_ids);
     vs.load(checkpoint).map_err(|e| failed(e.to_string()))?;

@@ -12,6 +12,7 @@
 use serde_json::{Value, json};
 use tch::{Device, Kind, Tensor};
 
+use super::scores::{per_batch, reconstruction_error};
 use crate::metrics::{compute, youden_threshold};
 use crate::models::{GatClassifier, Latent, Vgae};
 use crate::training::engine::{Batch, Graphs};
@@ -23,16 +24,11 @@ fn scores(
     device: Device,
     score: impl Fn(&Batch) -> Tensor,
 ) -> (Vec<u8>, Vec<f64>) {
-    let (mut labels, mut out) = (Vec::new(), Vec::new());
-    tch::no_grad(|| {
-        for chunk in graphs.indices.chunks(batch_size.max(1)) {
-            let b = Batch::new(graphs.set, chunk, device);
-            let s = score(&b).to_kind(Kind::Double).to_device(Device::Cpu);
-            out.extend(Vec::<f64>::try_from(&s).unwrap_or_default());
-            labels.extend(chunk.iter().map(|&g| graphs.set.get(g).y));
-        }
+    let (labels, rows) = per_batch(graphs, batch_size, device, |b| {
+        score(b).to_kind(Kind::Double)
     });
-    (labels, out)
+    let values = rows.map_or_else(Vec::new, |t| Vec::<f64>::try_from(&t).unwrap_or_default());
+    (labels, values)
 }
 
 /// The GAT's metrics on `graphs`.
@@ -69,24 +65,9 @@ pub struct VgaeScorer<'a> {
 impl VgaeScorer<'_> {
     /// Labels and reconstruction errors of `graphs`.
     pub fn errors(&self, graphs: Graphs<'_>) -> (Vec<u8>, Vec<f64>) {
-        let latent = if self.legacy {
-            Latent::Sample
-        } else {
-            Latent::Mean
-        };
+        let latent = Latent::for_scoring(self.legacy);
         scores(graphs, self.batch_size, self.device, |b| {
-            let g = &b.graphs;
-            let out = self.model.forward(&g.x, &b.edges, false, latent);
-            let squared =
-                (out.cont - g.x.narrow(1, 1, 10))
-                    .square()
-                    .sum_dim_intlist(1, false, None::<Kind>);
-            let zeros = || Tensor::zeros([b.num_graphs], (Kind::Float, g.x.device()));
-            let per_graph = zeros().index_add(0, &g.batch, &squared);
-            let nodes = zeros()
-                .index_add(0, &g.batch, &Tensor::ones_like(&squared))
-                .clamp_min(1.0);
-            per_graph / (nodes * 10.0)
+            reconstruction_error(self.model, b, latent)
         })
     }
 

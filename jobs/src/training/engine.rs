@@ -1,6 +1,7 @@
 //! The epoch loop shared by the model stages.
 //!
-//! Each epoch trains on the training graphs in a seeded order, in batches of the configured size
+//! Each epoch trains on the training graphs (or the epoch's sample of them, for the curriculum) in a
+//! seeded order, in batches of the configured size
 //! (Adam with weight decay, gradient clipping, the learning-rate schedule), then computes the loss
 //! and accuracy on the validation graphs. The epoch's metrics (with the seconds spent training and
 //! validating; a resumed epoch counts only its resumed part) go to `events.jsonl`; a better
@@ -75,8 +76,14 @@ pub trait Objective {
     fn loss(&self, batch: &Batch, train: bool) -> StepLoss;
 }
 
+/// Which training graphs an epoch uses, when not all of them (the curriculum).
+pub trait EpochSample {
+    /// The graphs (indices into the set) epoch `epoch` trains on; a pure function of the epoch, so
+    /// a resumed run sees the same sample.
+    fn graphs(&self, epoch: u32) -> Vec<usize>;
+}
+
 /// The data of a run: the graph set and which graphs train and validate.
-#[derive(Debug)]
 pub struct Splits<'a> {
     /// All graphs.
     pub set: &'a GraphSet,
@@ -84,6 +91,8 @@ pub struct Splits<'a> {
     pub train: Vec<usize>,
     /// Validation graph indices.
     pub val: Vec<usize>,
+    /// Each epoch's training graphs, when they are not the whole training split.
+    pub sample: Option<&'a dyn EpochSample>,
 }
 
 /// Graphs to score: a set and which of its graphs.
@@ -166,13 +175,15 @@ pub fn train(
     while progress.epoch < config.max_epochs {
         let epoch = progress.epoch;
         let epoch_started = std::time::Instant::now();
-        let order: Vec<usize> = permutation(
-            data.train.len(),
-            derive_seed(config.seed, &[u64::from(epoch)]),
-        )
-        .into_iter()
-        .map(|i| data.train[i])
-        .collect();
+        let pool = match data.sample {
+            Some(sample) => std::borrow::Cow::Owned(sample.graphs(epoch)),
+            None => std::borrow::Cow::Borrowed(&data.train),
+        };
+        let order: Vec<usize> =
+            permutation(pool.len(), derive_seed(config.seed, &[u64::from(epoch)]))
+                .into_iter()
+                .map(|i| pool[i])
+                .collect();
         for (step, chunk) in order.chunks(batch_size).enumerate().skip(progress.step) {
             if stop.raised() {
                 return preempt(run_dir, vs, &adam, &mut progress, &events);

@@ -2,7 +2,9 @@
 //! steps done in it, early-stopping and schedule state, optimizer step count, the partial epoch's
 //! sums) naming `resume-{generation}.safetensors` (every model tensor as `model.NAME`, buffers
 //! included, and the optimizer moments as `optim.…`). The tensors are written first and the JSON
-//! last, atomically, so a crash at any point leaves the previous checkpoint whole.
+//! last, atomically, so a crash at any point leaves the previous checkpoint whole. Other loops (the
+//! fusion agent) keep their own progress and tensors in the same two files through
+//! [`save_state`] / [`load_state`].
 
 use std::path::{Path, PathBuf};
 
@@ -48,9 +50,14 @@ pub struct Progress {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ResumeFile {
+struct ResumeFile<P> {
     generation: u64,
-    progress: Progress,
+    progress: P,
+}
+
+#[derive(Deserialize)]
+struct Generation {
+    generation: u64,
 }
 
 const STATE: &str = "resume.json";
@@ -63,31 +70,21 @@ fn err(path: &Path, e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(format!("{}: {e}", path.display()))
 }
 
-/// Writes the checkpoint of `vs`, `adam` and `progress` into `run_dir`.
-pub fn save(
+/// Writes a checkpoint of named `tensors` and `progress` into `run_dir`, replacing the previous one
+/// only once both are on disk.
+pub fn save_state<P: Serialize>(
     run_dir: &Path,
-    vs: &nn::VarStore,
-    adam: &Adam,
-    progress: &Progress,
+    tensors: &[(String, Tensor)],
+    progress: &P,
 ) -> std::io::Result<()> {
-    let previous = read_state(run_dir)?.map(|f| f.generation);
+    let previous = read_state::<Generation>(run_dir)?.map(|g| g.generation);
     let generation = previous.map_or(0, |g| g + 1);
-    let mut tensors: Vec<(String, Tensor)> = vs
-        .variables()
-        .into_iter()
-        .map(|(name, t)| (format!("model.{name}"), t))
-        .collect();
-    tensors.extend(
-        adam.state()
-            .into_iter()
-            .map(|(n, t)| (format!("optim.{n}"), t)),
-    );
     let path = tensors_path(run_dir, generation);
-    Tensor::write_safetensors(&tensors, &path).map_err(|e| err(&path, e))?;
+    Tensor::write_safetensors(tensors, &path).map_err(|e| err(&path, e))?;
     std::fs::File::open(&path)?.sync_all()?;
     let state = serde_json::to_vec_pretty(&ResumeFile {
         generation,
-        progress: progress.clone(),
+        progress,
     })
     .map_err(|e| err(&run_dir.join(STATE), e))?;
     write_atomic(&run_dir.join(STATE), &state)?;
@@ -97,7 +94,7 @@ pub fn save(
     Ok(())
 }
 
-fn read_state(run_dir: &Path) -> std::io::Result<Option<ResumeFile>> {
+fn read_state<T: serde::de::DeserializeOwned>(run_dir: &Path) -> std::io::Result<Option<T>> {
     let path = run_dir.join(STATE);
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
@@ -108,45 +105,97 @@ fn read_state(run_dir: &Path) -> std::io::Result<Option<ResumeFile>> {
     }
 }
 
+/// Named tensors, as a checkpoint holds them.
+pub type NamedTensors = Vec<(String, Tensor)>;
+
+/// The checkpoint in `run_dir` written by [`save_state`]: its progress and tensors; `None` when
+/// there is none.
+pub fn load_state<P: serde::de::DeserializeOwned>(
+    run_dir: &Path,
+) -> std::io::Result<Option<(P, NamedTensors)>> {
+    let Some(file) = read_state::<ResumeFile<P>>(run_dir)? else {
+        return Ok(None);
+    };
+    let path = tensors_path(run_dir, file.generation);
+    let tensors = Tensor::read_safetensors(&path).map_err(|e| err(&path, e))?;
+    Ok(Some((file.progress, tensors)))
+}
+
+/// The tensors of `prefix.NAME` in `tensors`, without the prefix.
+pub fn with_prefix(tensors: &[(String, Tensor)], prefix: &str) -> Vec<(String, Tensor)> {
+    tensors
+        .iter()
+        .filter_map(|(name, t)| {
+            name.strip_prefix(prefix)
+                .and_then(|n| n.strip_prefix('.'))
+                .map(|n| (n.to_string(), t.shallow_clone()))
+        })
+        .collect()
+}
+
+/// Copies every variable of `vs` from `saved` (names as in the store); `source` names the file in
+/// errors.
+pub fn restore_vars(
+    vs: &nn::VarStore,
+    saved: &[(String, Tensor)],
+    source: &Path,
+) -> std::io::Result<()> {
+    tch::no_grad(|| {
+        for (name, mut var) in vs.variables() {
+            let tensor = saved
+                .iter()
+                .find(|(n, _)| *n == name)
+                .ok_or_else(|| err(source, format!("tensor {name} missing")))?;
+            var.copy_(&tensor.1);
+        }
+        Ok(())
+    })
+}
+
+/// The variables of `vs` as `prefix.NAME`.
+pub fn prefixed_vars(vs: &nn::VarStore, prefix: &str) -> Vec<(String, Tensor)> {
+    vs.variables()
+        .into_iter()
+        .map(|(name, t)| (format!("{prefix}.{name}"), t))
+        .collect()
+}
+
+/// Writes the checkpoint of `vs`, `adam` and `progress` into `run_dir`.
+pub fn save(
+    run_dir: &Path,
+    vs: &nn::VarStore,
+    adam: &Adam,
+    progress: &Progress,
+) -> std::io::Result<()> {
+    let mut tensors = prefixed_vars(vs, "model");
+    tensors.extend(
+        adam.state()
+            .into_iter()
+            .map(|(n, t)| (format!("optim.{n}"), t)),
+    );
+    save_state(run_dir, &tensors, progress)
+}
+
 /// Restores `vs` and `adam` from the checkpoint in `run_dir`; `None` when there is none.
 pub fn load(
     run_dir: &Path,
     vs: &nn::VarStore,
     adam: &mut Adam,
 ) -> std::io::Result<Option<Progress>> {
-    let Some(file) = read_state(run_dir)? else {
+    let Some((progress, tensors)) = load_state::<Progress>(run_dir)? else {
         return Ok(None);
     };
-    let path = tensors_path(run_dir, file.generation);
-    let tensors = Tensor::read_safetensors(&path).map_err(|e| err(&path, e))?;
-    let mut model = Vec::new();
-    let mut optim = Vec::new();
-    for (name, t) in tensors {
-        if let Some(n) = name.strip_prefix("model.") {
-            model.push((n.to_string(), t));
-        } else if let Some(n) = name.strip_prefix("optim.") {
-            optim.push((n.to_string(), t));
-        }
-    }
-    tch::no_grad(|| {
-        for (name, mut var) in vs.variables() {
-            let saved = model
-                .iter()
-                .find(|(n, _)| *n == name)
-                .ok_or_else(|| err(&path, format!("tensor {name} missing")))?;
-            var.copy_(&saved.1);
-        }
-        Ok::<(), std::io::Error>(())
-    })?;
-    adam.restore(&optim, file.progress.optimizer_steps)
-        .map_err(|e| err(&path, e))?;
-    Ok(Some(file.progress))
+    let source = run_dir.join(STATE);
+    restore_vars(vs, &with_prefix(&tensors, "model"), &source)?;
+    adam.restore(&with_prefix(&tensors, "optim"), progress.optimizer_steps)
+        .map_err(|e| err(&source, e))?;
+    Ok(Some(progress))
 }
 
 /// Removes the checkpoint (after a run finished).
 pub fn clear(run_dir: &Path) {
-    if let Ok(Some(file)) = read_state(run_dir) {
-        let _ = std::fs::remove_file(tensors_path(run_dir, file.generation));
+    if let Ok(Some(g)) = read_state::<Generation>(run_dir) {
+        let _ = std::fs::remove_file(tensors_path(run_dir, g.generation));
     }
     let _ = std::fs::remove_file(run_dir.join(STATE));
 }
