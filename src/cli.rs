@@ -68,8 +68,9 @@ pub enum Command {
     Graphs(GraphsArgs),
     /// Print a model's parameter count and tensors for a preset
     Models(ModelsArgs),
-    /// Run the whole chain for one dataset and variant in this process, for development
-    Pipeline(PendingArgs),
+    /// Run the whole chain (autoencoder → curriculum → fusion → evaluation) of a dataset's variants in
+    /// this process, with no cluster and no tracking server
+    Pipeline(PipelineArgs),
     /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG
     Submit(PendingArgs),
     /// Run the cluster supervisor: submit and follow batch jobs, recover, ship tracking data
@@ -374,6 +375,47 @@ pub struct ConfigShowArgs {
     /// Override a field, e.g. `--set gat_hidden=24` (repeatable; checked against the field's type)
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+}
+
+/// `kdgat pipeline`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kdgat pipeline --local hcrl_sa --variant teacher --set max_epochs=5 --set fusion_episodes=100\n  \
+kdgat pipeline --local hcrl_sa            # teacher, then student-kd, then student\n\n\
+A stage that already finished with the same config is not run again (--force reruns it); an\n\
+interrupted stage (SIGTERM/SIGUSR2, exit status 75) resumes where it stopped when the command is run\n\
+again. Each run directory gets spec.json, so one stage can be rerun with `kdgat job exec --spec`."
+)]
+pub struct PipelineArgs {
+    /// The dataset (its graph cache is built first when missing or stale)
+    pub dataset: String,
+    /// Run in this process (required: the cluster runs sweeps through `kdgat submit`)
+    #[arg(long, required = true)]
+    pub local: bool,
+    /// Variants to run, in this order [default: teacher,student-kd,student]
+    #[arg(
+        long = "variant",
+        value_name = "teacher|student-kd|student",
+        value_delimiter = ','
+    )]
+    pub variants: Vec<kdgat_jobs::config::Variant>,
+    /// Override a field of every stage's config, e.g. `--set max_epochs=5` (repeatable)
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Where the run directories go (`<DIR>/{dataset}/{size}_{stage}[_kd]`)
+    #[arg(long, value_name = "DIR", default_value = "experimentruns")]
+    pub runs_dir: PathBuf,
+    /// Where graph caches are (`<DIR>/{dataset}/`)
+    #[arg(long, value_name = "DIR", default_value = "data/cache")]
+    pub cache_root: PathBuf,
+    /// Rerun stages that already finished with the same config
+    #[arg(long)]
+    pub force: bool,
+    /// How to read and window the captures; `--legacy` also trains and scores as the reference did
+    /// where kdgat fixed it (sampled VGAE latent, the curriculum's fixed sample, fusion's constant ε
+    /// and selection rule, dropout at evaluation, the 30k fusion cap)
+    #[command(flatten)]
+    pub input: GraphInputArgs,
 }
 
 /// `kdgat models`.

@@ -18,7 +18,14 @@ use crate::error::UserError;
 pub fn run(global: &GlobalArgs, args: &GraphsArgs) -> anyhow::Result<()> {
     match (&args.command, &args.dataset) {
         (Some(GraphsCommand::Show(show_args)), _) => show(global, show_args),
-        (None, Some(dataset)) => build(global, args, dataset),
+        (None, Some(dataset)) => build(
+            global,
+            &args.input,
+            &args.cache_root.join(dataset),
+            dataset,
+            args.force,
+            args.json,
+        ),
         // clap requires one or the other.
         (None, None) => unreachable!("clap requires a dataset or a subcommand"),
     }
@@ -40,18 +47,26 @@ fn options(global: &GlobalArgs, input: &GraphInputArgs) -> GraphOptions {
     }
 }
 
-fn build(global: &GlobalArgs, args: &GraphsArgs, name: &str) -> anyhow::Result<()> {
+/// Builds the graph cache of dataset `name` into `dir`, unless it is up to date (or `force`), and
+/// reports it.
+pub(super) fn build(
+    global: &GlobalArgs,
+    input: &GraphInputArgs,
+    dir: &std::path::Path,
+    name: &str,
+    force: bool,
+    json: bool,
+) -> anyhow::Result<()> {
     let catalog = super::load_catalog(global)?;
     let entry = super::dataset(&catalog, name)?;
-    let options = options(global, &args.input);
-    let dir = args.cache_root.join(name);
+    let options = options(global, input);
     let sources = sources_for(name, entry, &options).map_err(user_error)?;
     let fingerprints = cache::fingerprints(&sources)?;
-    if !args.force {
-        match cache::check(&dir, options.mode, &fingerprints) {
+    if !force {
+        match cache::check(dir, options.mode, &fingerprints) {
             CacheState::Fresh(meta) => {
                 tracing::info!("graph cache {} is up to date", dir.display());
-                return report(&meta, None, args.json);
+                return report(&meta, None, json);
             }
             CacheState::Missing => {}
             CacheState::Stale(why) => eprintln_notice(&format!(
@@ -81,7 +96,7 @@ fn build(global: &GlobalArgs, args: &GraphsArgs, name: &str) -> anyhow::Result<(
         rows: built.rows,
         changes,
     };
-    report(&meta, Some(&summary), args.json)
+    report(&meta, Some(&summary), json)
 }
 
 struct BuildSummary {

@@ -6,21 +6,15 @@ use crate::cli::JobExecArgs;
 /// Runs the attempt.
 #[cfg(feature = "train")]
 pub fn exec(args: &JobExecArgs) -> anyhow::Result<()> {
-    use kdgat_jobs::stages::{self, JobSpec, StageError};
+    use kdgat_jobs::stages::{self, JobSpec};
     use kdgat_jobs::training::engine::Outcome;
     use kdgat_jobs::training::preempt::StopFlag;
 
-    use crate::error::{Preempted, UserError};
+    use crate::error::Preempted;
 
     let stop = StopFlag::on_signals()?;
-    let input = |e: StageError| -> anyhow::Error {
-        match e {
-            StageError::Io { .. } => e.into(),
-            other => UserError::InvalidData(Box::new(other)).into(),
-        }
-    };
-    let spec = JobSpec::load(&args.spec).map_err(input)?;
-    match stages::run(&spec, &stop).map_err(input)? {
+    let spec = JobSpec::load(&args.spec).map_err(stage_error)?;
+    match stages::run(&spec, &stop).map_err(stage_error)? {
         Outcome::Finished {
             epochs,
             best_epoch,
@@ -47,6 +41,17 @@ pub fn exec(args: &JobExecArgs) -> anyhow::Result<()> {
             run_dir: spec.run_dir.display().to_string(),
         }
         .into()),
+    }
+}
+
+/// A stage's error for the exit status: bad input (spec, config, cache, checkpoint) is the user's;
+/// failing to write the run directory is not.
+#[cfg(feature = "train")]
+pub(super) fn stage_error(e: kdgat_jobs::stages::StageError) -> anyhow::Error {
+    use kdgat_jobs::stages::StageError;
+    match e {
+        StageError::Io { .. } => e.into(),
+        other => crate::error::UserError::InvalidData(Box::new(other)).into(),
     }
 }
 

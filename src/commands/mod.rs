@@ -9,6 +9,7 @@ mod ingest;
 mod job;
 mod mlflow;
 mod models;
+mod pipeline;
 mod recover;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
@@ -38,7 +39,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => ingest::run(&cli.global, &args),
         Command::Graphs(args) => graphs::run(&cli.global, &args),
         Command::Models(args) => models::run(&args),
-        Command::Pipeline(_) => not_available("pipeline"),
+        Command::Pipeline(args) => pipeline::run(&cli.global, &args),
         Command::Submit(_) => not_available("submit"),
         Command::Daemon(_) => not_available("daemon"),
         Command::Status(_) => not_available("status"),

@@ -9,6 +9,7 @@ mod pipeline;
 mod presets;
 mod stage;
 mod validate;
+mod variant;
 mod views;
 
 pub use error::ConfigError;
@@ -18,4 +19,5 @@ pub use pipeline::{MemoryEstimation, ModelSize, MonitorMode, PipelineConfig, Sch
 pub use presets::{ModelKind, Preset};
 pub use stage::{Stage, run_id};
 pub use validate::{BEST_CHECKPOINT, StageCheckContext, unnamed_teacher, validate_for_stage};
+pub use variant::Variant;
 pub use views::{DqnConfig, FusionConfig, GatConfig, KdConfig, VgaeConfig};

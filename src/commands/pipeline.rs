@@ -1,0 +1,173 @@
+//! `kdgat pipeline --local <dataset>`: the whole chain of a dataset in this process — the graph
+//! cache (built when missing or stale), then for each variant autoencoder → curriculum → fusion →
+//! evaluation through the same stage code `kdgat job exec` runs — and a table of the evaluation.
+//!
+//! Each stage gets its run directory with `input-config.json` and `spec.json` (so it can be rerun
+//! alone with `kdgat job exec --spec`); a stage that already finished with the same config is
+//! skipped, and an interrupted one resumes.
+
+use crate::cli::{GlobalArgs, PipelineArgs};
+
+/// Runs the chain.
+#[cfg(feature = "train")]
+pub fn run(global: &GlobalArgs, args: &PipelineArgs) -> anyhow::Result<()> {
+    use kdgat_jobs::config::{Override, Variant, apply_overrides};
+    use kdgat_jobs::training::preempt::StopFlag;
+
+    use crate::error::UserError;
+
+    let dataset = &args.dataset;
+    let cache_dir = args.cache_root.join(dataset);
+    println!("== graph cache {}", cache_dir.display());
+    super::graphs::build(global, &args.input, &cache_dir, dataset, false, false)?;
+    let overrides = args
+        .overrides
+        .iter()
+        .map(|o| o.parse::<Override>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(UserError::from)?;
+    let variants = if args.variants.is_empty() {
+        Variant::ALL.to_vec()
+    } else {
+        args.variants.clone()
+    };
+    let stop = StopFlag::on_signals()?;
+    let runs = args.runs_dir.to_string_lossy();
+    for variant in variants {
+        for stage in Variant::STAGES {
+            let base = variant.stage_config(stage, dataset, &runs);
+            let config = apply_overrides(&base, &overrides).map_err(UserError::from)?;
+            config.validate_fields().map_err(UserError::from)?;
+            let run_dir = args
+                .runs_dir
+                .join(dataset)
+                .join(run_name(&kdgat_jobs::config::run_id(&config, stage)));
+            local::run_stage(&run_dir, &cache_dir, stage, &config, args, &stop)?;
+        }
+        let kd = if variant.use_kd() { "_kd" } else { "" };
+        let metrics = args
+            .runs_dir
+            .join(dataset)
+            .join(format!("{}_evaluation{kd}", variant.size().as_str()))
+            .join("metrics.json");
+        local::print_evaluation(variant, &metrics)?;
+    }
+    Ok(())
+}
+
+/// The run directory's name: the run id without its dataset.
+#[cfg(feature = "train")]
+fn run_name(run_id: &str) -> &str {
+    run_id.split_once('/').map_or(run_id, |(_, name)| name)
+}
+
+#[cfg(feature = "train")]
+mod local {
+    //! One stage of the local chain, and the evaluation table.
+
+    use std::path::Path;
+
+    use kdgat_jobs::config::{PipelineConfig, Stage, Variant, load_config};
+    use kdgat_jobs::stages::{self, JobSpec, write_config};
+    use kdgat_jobs::training::engine::Outcome;
+    use kdgat_jobs::training::preempt::StopFlag;
+    use serde_json::{Value, json};
+
+    use crate::cli::PipelineArgs;
+    use crate::commands::job::stage_error;
+    use crate::error::Preempted;
+
+    /// Whether `run_dir` holds a finished run of exactly `config`.
+    fn finished_with(run_dir: &Path, config: &PipelineConfig) -> bool {
+        run_dir.join("benchmark.tsv").is_file()
+            && !run_dir.join("resume.json").exists()
+            && load_config(&run_dir.join("config.json")).is_ok_and(|c| c.config == *config)
+    }
+
+    /// Runs (or skips, or resumes) one stage in `run_dir`.
+    pub(super) fn run_stage(
+        run_dir: &Path,
+        cache_dir: &Path,
+        stage: Stage,
+        config: &PipelineConfig,
+        args: &PipelineArgs,
+        stop: &StopFlag,
+    ) -> anyhow::Result<()> {
+        let name = run_dir.display();
+        if !args.force && finished_with(run_dir, config) {
+            println!("== {name}: finished earlier with this config (--force reruns it)");
+            return Ok(());
+        }
+        if args.force {
+            // A fresh run: no checkpoint of an earlier one is resumed.
+            let _ = std::fs::remove_file(run_dir.join("resume.json"));
+        }
+        std::fs::create_dir_all(run_dir)?;
+        let here = std::env::current_dir()?;
+        let absolute = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                here.join(p)
+            }
+        };
+        write_config(config, &run_dir.join("input-config.json")).map_err(stage_error)?;
+        let spec_path = run_dir.join("spec.json");
+        let spec = json!({
+            "stage": stage.as_str(),
+            "config": "input-config.json",
+            "run_dir": ".",
+            "cache_dir": absolute(cache_dir),
+            "base_dir": here,
+            "legacy": args.input.legacy,
+        });
+        std::fs::write(&spec_path, serde_json::to_vec_pretty(&spec)?)?;
+        let spec = JobSpec::load(&spec_path).map_err(stage_error)?;
+        println!("== {name} ({stage})");
+        match stages::run(&spec, stop).map_err(stage_error)? {
+            Outcome::Finished {
+                epochs, best_epoch, ..
+            } => {
+                let best = best_epoch.map_or_else(|| "-".into(), |e| e.to_string());
+                println!("   finished: {epochs} epochs, best {best}");
+                Ok(())
+            }
+            Outcome::Preempted { epoch, step } => Err(Preempted {
+                epoch,
+                step,
+                run_dir: name.to_string(),
+            }
+            .into()),
+        }
+    }
+
+    /// Prints accuracy / F1 / AUC of each model on validation and every test scenario.
+    pub(super) fn print_evaluation(variant: Variant, metrics: &Path) -> anyhow::Result<()> {
+        let doc: Value = serde_json::from_slice(&std::fs::read(metrics)?)?;
+        println!("== {variant}: accuracy / F1 / AUC ({})", metrics.display());
+        let cell = |m: &Value| {
+            let core = &m["core"];
+            let f = |k: &str| core[k].as_f64().map_or("-".into(), |v| format!("{v:.4}"));
+            format!("{}/{}/{}", f("accuracy"), f("f1"), f("auc"))
+        };
+        for model in ["gat", "vgae", "fusion"] {
+            let Some(val) = doc.get(model) else { continue };
+            println!("   {model:<6} {:<40} {}", "validation", cell(val));
+            if let Some(Value::Object(tests)) = doc.get("test").and_then(|t| t.get(model)) {
+                for (scenario, m) in tests {
+                    println!("   {model:<6} {scenario:<40} {}", cell(m));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Without the `train` feature there is no compute to run.
+#[cfg(not(feature = "train"))]
+pub fn run(_global: &GlobalArgs, _args: &PipelineArgs) -> anyhow::Result<()> {
+    Err(crate::error::UserError::NotAvailable {
+        command: "pipeline (built without the `train` feature)",
+    }
+    .into())
+}
