@@ -399,8 +399,9 @@ pub struct PipelineArgs {
         value_delimiter = ','
     )]
     pub variants: Vec<kdgat_jobs::config::Variant>,
-    /// Override a field of every stage's config, e.g. `--set max_epochs=5` (repeatable)
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    /// Override a field of every stage's config, e.g. `--set max_epochs=5`, or of one stage,
+    /// e.g. `--set autoencoder.max_epochs=15` (repeatable; later ones win)
+    #[arg(long = "set", value_name = "[STAGE.]KEY=VALUE")]
     pub overrides: Vec<String>,
     /// Where the run directories go (`<DIR>/{dataset}/{size}_{stage}[_kd]`)
     #[arg(long, value_name = "DIR", default_value = "experimentruns")]

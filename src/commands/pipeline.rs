@@ -3,8 +3,9 @@
 //! evaluation through the same stage code `kdgat job exec` runs — and a table of the evaluation.
 //!
 //! Each stage gets its run directory with `input-config.json` and `spec.json` (so it can be rerun
-//! alone with `kdgat job exec --spec`); a stage that already finished with the same config is
-//! skipped, and an interrupted one resumes.
+//! alone with `kdgat job exec --spec`). A stage that already finished with the same config is
+//! skipped unless a stage before it ran in this invocation (its inputs changed) or `--force`; an
+//! interrupted one resumes.
 
 use crate::cli::{GlobalArgs, PipelineArgs};
 
@@ -17,15 +18,15 @@ pub fn run(global: &GlobalArgs, args: &PipelineArgs) -> anyhow::Result<()> {
     use crate::error::UserError;
 
     let dataset = &args.dataset;
-    let cache_dir = args.cache_root.join(dataset);
-    println!("== graph cache {}", cache_dir.display());
-    super::graphs::build(global, &args.input, &cache_dir, dataset, false, false)?;
     let overrides = args
         .overrides
         .iter()
-        .map(|o| o.parse::<Override>())
+        .map(|o| scoped_override(o))
         .collect::<Result<Vec<_>, _>>()
         .map_err(UserError::from)?;
+    let cache_dir = args.cache_root.join(dataset);
+    println!("== graph cache {}", cache_dir.display());
+    super::graphs::build(global, &args.input, &cache_dir, dataset, false, false)?;
     let variants = if args.variants.is_empty() {
         Variant::ALL.to_vec()
     } else {
@@ -33,16 +34,32 @@ pub fn run(global: &GlobalArgs, args: &PipelineArgs) -> anyhow::Result<()> {
     };
     let stop = StopFlag::on_signals()?;
     let runs = args.runs_dir.to_string_lossy();
+    let mut force = args.force;
     for variant in variants {
         for stage in Variant::STAGES {
             let base = variant.stage_config(stage, dataset, &runs);
-            let config = apply_overrides(&base, &overrides).map_err(UserError::from)?;
+            let own: Vec<Override> = overrides
+                .iter()
+                .filter(|(only, _)| only.is_none_or(|s| s == stage))
+                .map(|(_, o)| o.clone())
+                .collect();
+            let config = apply_overrides(&base, &own).map_err(UserError::from)?;
             config.validate_fields().map_err(UserError::from)?;
             let run_dir = args
                 .runs_dir
                 .join(dataset)
                 .join(run_name(&kdgat_jobs::config::run_id(&config, stage)));
-            local::run_stage(&run_dir, &cache_dir, stage, &config, args, &stop)?;
+            let ran = local::run_stage(
+                &run_dir,
+                &cache_dir,
+                stage,
+                &config,
+                args.input.legacy,
+                force,
+                &stop,
+            )?;
+            // What comes after a stage that ran is built on its new outputs.
+            force |= ran;
         }
         let kd = if variant.use_kd() { "_kd" } else { "" };
         let metrics = args
@@ -53,6 +70,35 @@ pub fn run(global: &GlobalArgs, args: &PipelineArgs) -> anyhow::Result<()> {
         local::print_evaluation(variant, &metrics)?;
     }
     Ok(())
+}
+
+/// `KEY=VALUE` for every stage, or `STAGE.KEY=VALUE` for one (e.g. `autoencoder.max_epochs=15`).
+#[cfg(feature = "train")]
+fn scoped_override(
+    raw: &str,
+) -> Result<
+    (
+        Option<kdgat_jobs::config::Stage>,
+        kdgat_jobs::config::Override,
+    ),
+    kdgat_jobs::config::ConfigError,
+> {
+    use kdgat_jobs::config::{ConfigError, Override, Stage};
+    let o: Override = raw.parse()?;
+    let Some((stage, key)) = o.key.split_once('.') else {
+        return Ok((None, o));
+    };
+    let stage: Stage = stage.parse().map_err(|message| ConfigError::BadOverride {
+        raw: raw.to_string(),
+        message,
+    })?;
+    Ok((
+        Some(stage),
+        Override {
+            key: key.to_string(),
+            value: o.value,
+        },
+    ))
 }
 
 /// The run directory's name: the run id without its dataset.
@@ -73,34 +119,32 @@ mod local {
     use kdgat_jobs::training::preempt::StopFlag;
     use serde_json::{Value, json};
 
-    use crate::cli::PipelineArgs;
     use crate::commands::job::stage_error;
     use crate::error::Preempted;
 
-    /// Whether `run_dir` holds a finished run of exactly `config`.
-    fn finished_with(run_dir: &Path, config: &PipelineConfig) -> bool {
-        run_dir.join("benchmark.tsv").is_file()
-            && !run_dir.join("resume.json").exists()
-            && load_config(&run_dir.join("config.json")).is_ok_and(|c| c.config == *config)
-    }
-
-    /// Runs (or skips, or resumes) one stage in `run_dir`.
+    /// Runs (or resumes) one stage in `run_dir`, or skips it when it finished earlier with the
+    /// same config and not `force`; whether it ran.
     pub(super) fn run_stage(
         run_dir: &Path,
         cache_dir: &Path,
         stage: Stage,
         config: &PipelineConfig,
-        args: &PipelineArgs,
+        legacy: bool,
+        force: bool,
         stop: &StopFlag,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let name = run_dir.display();
-        if !args.force && finished_with(run_dir, config) {
+        let same_config =
+            load_config(&run_dir.join("config.json")).is_ok_and(|c| c.config == *config);
+        let checkpoint = run_dir.join("resume.json");
+        let finished = run_dir.join("benchmark.tsv").is_file() && !checkpoint.exists();
+        if same_config && finished && !force {
             println!("== {name}: finished earlier with this config (--force reruns it)");
-            return Ok(());
+            return Ok(false);
         }
-        if args.force {
-            // A fresh run: no checkpoint of an earlier one is resumed.
-            let _ = std::fs::remove_file(run_dir.join("resume.json"));
+        if !same_config || force {
+            // A checkpoint of another config, or of outputs rebuilt since, is not resumed.
+            kdgat_jobs::training::resume::clear(run_dir);
         }
         std::fs::create_dir_all(run_dir)?;
         let here = std::env::current_dir()?;
@@ -119,7 +163,7 @@ mod local {
             "run_dir": ".",
             "cache_dir": absolute(cache_dir),
             "base_dir": here,
-            "legacy": args.input.legacy,
+            "legacy": legacy,
         });
         std::fs::write(&spec_path, serde_json::to_vec_pretty(&spec)?)?;
         let spec = JobSpec::load(&spec_path).map_err(stage_error)?;
@@ -130,7 +174,7 @@ mod local {
             } => {
                 let best = best_epoch.map_or_else(|| "-".into(), |e| e.to_string());
                 println!("   finished: {epochs} epochs, best {best}");
-                Ok(())
+                Ok(true)
             }
             Outcome::Preempted { epoch, step } => Err(Preempted {
                 epoch,

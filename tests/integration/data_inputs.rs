@@ -3,44 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{kdgat, run_ok_in, stderr, stdout};
-
-const HEADER: &str = "timestamp,arbitration_id,data_field,attack\n";
-
-/// A dataset `tiny` under `<dir>/data/tiny` with a catalog file; returns the catalog path.
-fn tiny_dataset(dir: &Path) -> PathBuf {
-    let rows = |n: usize, attack_every: usize| -> String {
-        let mut text = HEADER.to_string();
-        for i in 0..n {
-            let id = [0x110, 0x2A0, 0x316, 0x43F][i % 4];
-            let attack = usize::from(attack_every > 0 && i % attack_every == 0);
-            text.push_str(&format!(
-                "{}.{:06},{id:X},{:02X}00FF,{attack}\n",
-                1000 + i,
-                i,
-                i % 256
-            ));
-        }
-        text
-    };
-    for (folder, file, text) in [
-        ("train_01_attack_free", "normal.csv", rows(450, 0)),
-        ("train_02_with_attacks", "dos.csv", rows(350, 7)),
-        ("test_01_known", "dos-test.csv", rows(250, 5)),
-    ] {
-        let path = dir.join("data/tiny").join(folder);
-        std::fs::create_dir_all(&path).unwrap();
-        std::fs::write(path.join(file), text).unwrap();
-    }
-    let catalog = dir.join("catalog.yaml");
-    std::fs::write(
-        &catalog,
-        "tiny:\n  domain: automotive\n  csv_dir: data/tiny\n  train_subdir: train_01_attack_free\n  \
-         train_attack_subdir: train_02_with_attacks\n  test_subdirs: [test_01_known, test_02_absent]\n",
-    )
-    .unwrap();
-    catalog
-}
+use crate::support::{kdgat, run_ok_in, stderr, stdout, tiny_dataset};
 
 fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
     kdgat().current_dir(dir).args(args).output().unwrap()
@@ -49,7 +12,7 @@ fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
 #[test]
 fn a_bad_row_fails_ingest_with_file_and_line_and_writes_nothing_for_that_file() {
     let work = tempfile::tempdir().unwrap();
-    let catalog = tiny_dataset(work.path());
+    let catalog = tiny_dataset(work.path(), 1);
     let dos = work.path().join("data/tiny/train_02_with_attacks/dos.csv");
     let mut text = std::fs::read_to_string(&dos).unwrap();
     text.push_str("1.5,110,0G,0\n2.0,7FF,00,7\n");
@@ -110,7 +73,7 @@ fn a_bad_row_fails_ingest_with_file_and_line_and_writes_nothing_for_that_file() 
 #[test]
 fn empty_and_headerless_captures_are_named() {
     let work = tempfile::tempdir().unwrap();
-    let catalog = tiny_dataset(work.path());
+    let catalog = tiny_dataset(work.path(), 1);
     let cat = catalog.to_str().unwrap();
     let test_file = work.path().join("data/tiny/test_01_known/dos-test.csv");
     std::fs::write(&test_file, "").unwrap();
@@ -139,7 +102,7 @@ fn empty_and_headerless_captures_are_named() {
 #[test]
 fn graphs_report_missing_scenarios_and_notice_changed_captures() {
     let work = tempfile::tempdir().unwrap();
-    let catalog = tiny_dataset(work.path());
+    let catalog = tiny_dataset(work.path(), 1);
     let cat = catalog.to_str().unwrap();
     let first = run_ok_in(
         work.path(),
@@ -173,7 +136,7 @@ fn graphs_report_missing_scenarios_and_notice_changed_captures() {
 #[test]
 fn graphs_show_prints_one_graph_and_rejects_bad_requests() {
     let work = tempfile::tempdir().unwrap();
-    let catalog = tiny_dataset(work.path());
+    let catalog = tiny_dataset(work.path(), 1);
     let cat = catalog.to_str().unwrap();
     let show = |file: &str, window: &str| {
         run_in(

@@ -3,6 +3,7 @@
 //! - `cli`: every subcommand's help, exit codes, `config`, `datasets`;
 //! - `data_stages`: ingest and graph construction on the real hcrl_sa captures;
 //! - `data_inputs`: bad and odd input files, on small captures written by the tests;
+//! - `pipeline`: `kdgat pipeline --local`, both chains on a small dataset, reruns of what changed;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
 //! - `store_backfill`: the legacy backfill, export and analytics on the reference's run directories;
@@ -18,6 +19,7 @@
 mod cli;
 mod data_inputs;
 mod data_stages;
+mod pipeline;
 mod real_mlflow;
 mod real_slurm;
 mod schedulers;

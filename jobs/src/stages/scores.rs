@@ -155,3 +155,68 @@ pub fn gat_statistics(gat: &GatClassifier, batch: &Batch) -> Tensor {
         1,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{PipelineConfig, Preset};
+    use crate::graph::cache::load_train;
+    use crate::graph::synthetic::{SYNTHETIC_IDS, write_synthetic_cache};
+    use tch::nn;
+
+    /// Batched statistics equal the reference's one-graph-at-a-time computation, row for row.
+    #[test]
+    fn a_batch_gives_each_graph_the_statistics_it_has_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        write_synthetic_cache(dir.path(), 5, 3).unwrap();
+        let set = load_train(dir.path()).unwrap();
+        let num_ids = i64::from(SYNTHETIC_IDS) + 1;
+        tch::manual_seed(0);
+        let vs = nn::VarStore::new(Device::Cpu);
+        let preset = |p: &str| -> PipelineConfig { p.parse::<Preset>().unwrap().config() };
+        let vgae = Vgae::new(
+            &(vs.root() / "vgae"),
+            &preset("vgae,student").vgae(),
+            num_ids,
+        );
+        let gat = GatClassifier::new(&(vs.root() / "gat"), &preset("gat,student").gat(), num_ids);
+        let all: Vec<usize> = (0..set.len()).collect();
+        let rows = |indices: &[usize]| {
+            let b = Batch::new(&set, indices, Device::Cpu);
+            Tensor::cat(
+                &[
+                    vgae_statistics(&vgae, &b, Latent::Mean, num_ids),
+                    gat_statistics(&gat, &b),
+                ],
+                1,
+            )
+        };
+        let batched = tch::no_grad(|| rows(&all));
+        assert_eq!(batched.size(), [5, 14]);
+        for g in 0..set.len() {
+            let alone = tch::no_grad(|| rows(&[g]));
+            let diff = (batched.get(g as i64) - alone.get(0))
+                .abs()
+                .max()
+                .double_value(&[]);
+            assert!(diff < 1e-5, "graph {g}: {diff}");
+        }
+        // The z statistics of one graph, directly: mean, unbiased std, max, min over all elements.
+        let b = Batch::new(&set, &[0], Device::Cpu);
+        let x = &b.graphs.x;
+        let mu = tch::no_grad(|| vgae.forward(x, &b.edges, false, Latent::Mean).mu);
+        let direct = [
+            mu.mean(Kind::Float).double_value(&[]),
+            mu.std(true).double_value(&[]),
+            mu.max().double_value(&[]),
+            mu.min().double_value(&[]),
+        ];
+        for (k, want) in direct.iter().enumerate() {
+            let got = batched.double_value(&[0, 3 + k as i64]);
+            assert!(
+                (got - want).abs() < 1e-5,
+                "z statistic {k}: {got} vs {want}"
+            );
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Test support: run the built `kdgat` binary, and gate tests on the real services.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `kdgat` binary under test, with a clean environment for its own settings.
@@ -60,7 +61,7 @@ pub fn shared_data_root(test: &str) -> Option<std::path::PathBuf> {
 }
 
 /// Runs `kdgat ARGS` in `dir`, asserting success; returns stdout.
-pub fn run_ok_in(dir: &std::path::Path, args: &[&str]) -> String {
+pub fn run_ok_in(dir: &Path, args: &[&str]) -> String {
     let out = kdgat()
         .current_dir(dir)
         .args(args)
@@ -72,4 +73,43 @@ pub fn run_ok_in(dir: &std::path::Path, args: &[&str]) -> String {
         stderr(&out)
     );
     stdout(&out)
+}
+
+const HEADER: &str = "timestamp,arbitration_id,data_field,attack\n";
+
+/// A dataset `tiny` under `<dir>/data/tiny` with a catalog file (`<dir>/catalog.yaml`, returned):
+/// an attack-free capture of 450 × `scale` messages, one with every 7th message an attack (350 ×
+/// `scale`) and a test capture (250 × `scale`, every 5th an attack) over four CAN IDs.
+pub fn tiny_dataset(dir: &Path, scale: usize) -> PathBuf {
+    let rows = |n: usize, attack_every: usize| -> String {
+        let mut text = HEADER.to_string();
+        for i in 0..n {
+            let id = [0x110, 0x2A0, 0x316, 0x43F][i % 4];
+            let attack = usize::from(attack_every > 0 && i % attack_every == 0);
+            text.push_str(&format!(
+                "{}.{:06},{id:X},{:02X}00FF,{attack}\n",
+                1000 + i,
+                i,
+                i % 256
+            ));
+        }
+        text
+    };
+    for (folder, file, text) in [
+        ("train_01_attack_free", "normal.csv", rows(450 * scale, 0)),
+        ("train_02_with_attacks", "dos.csv", rows(350 * scale, 7)),
+        ("test_01_known", "dos-test.csv", rows(250 * scale, 5)),
+    ] {
+        let path = dir.join("data/tiny").join(folder);
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(path.join(file), text).unwrap();
+    }
+    let catalog = dir.join("catalog.yaml");
+    std::fs::write(
+        &catalog,
+        "tiny:\n  domain: automotive\n  csv_dir: data/tiny\n  train_subdir: train_01_attack_free\n  \
+         train_attack_subdir: train_02_with_attacks\n  test_subdirs: [test_01_known, test_02_absent]\n",
+    )
+    .unwrap();
+    catalog
 }
