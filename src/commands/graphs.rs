@@ -82,7 +82,7 @@ pub(super) fn build(
     let started = Instant::now();
     let built = build_graphs(name, entry, &options, sources).map_err(user_error)?;
     let build_seconds = started.elapsed().as_secs_f64();
-    let meta = cache::write(&dir, name, &built, options.mode)?;
+    let meta = cache::write(dir, name, &built, options.mode)?;
     let mut changes = meta.changes.clone();
     if built.rows_kept_over_legacy > 0 {
         changes.push(format!(

@@ -1,7 +1,7 @@
 //! Bad and odd inputs to the data stages, on small captures the tests write: clear errors naming file
 //! and line, no partial outputs, skipped rows counted, stale caches noticed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::support::{kdgat, run_ok_in, stderr, stdout, tiny_dataset};
 

@@ -56,7 +56,7 @@ pub fn python(test: &str) -> Option<String> {
 }
 
 /// The shared folder's `data/` root, or `None` with a skip notice (a failure under CI).
-pub fn shared_data_root(test: &str) -> Option<std::path::PathBuf> {
+pub fn shared_data_root(test: &str) -> Option<PathBuf> {
     kdgat_jobs::reference_data::shared_dir_or_skip(test).map(|dir| dir.join("data"))
 }
 
