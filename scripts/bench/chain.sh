@@ -7,13 +7,13 @@
 # ($KDGAT_SHARED/legacy/experimentruns/hcrl_sa/*_evaluation*).
 #
 # Epochs (each fits the 30-minute CPU budget of a chain): VGAE_EPOCHS (default 12), GAT_EPOCHS
-# (default 80; the curriculum's epochs are one or two batches), EPISODES (default 500, the
+# (default 40; the curriculum's epochs are one or two batches), EPISODES (default 500, the
 # reference's). Batch sizes are the reference's: the curriculum's effective 2048 (teacher) / 2252
 # (student), 2252 for the autoencoder.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VGAE_EPOCHS="${VGAE_EPOCHS:-12}"
-GAT_EPOCHS="${GAT_EPOCHS:-80}"
+GAT_EPOCHS="${GAT_EPOCHS:-40}"
 EPISODES="${EPISODES:-500}"
 SHARED="${KDGAT_SHARED:-$(cd .. && pwd)/shared}"
 bash scripts/install-libtorch.sh >/dev/null
@@ -56,7 +56,12 @@ for variant, run in (("teacher", "teacher_evaluation"), ("student-kd", "student_
     except FileNotFoundError:
         theirs = {}
     wall, user, system = times.get(variant, (0, 0, 0))
-    print(f"\n{variant} chain: {wall / 60:.1f} min wall, {(user + system) / 60:.1f} min CPU; "
+    stages = []
+    for stage in ("autoencoder", "curriculum", "fusion", "evaluation"):
+        name = run.replace("evaluation", stage)
+        with open(f"{work}/runs/hcrl_sa/{name}/benchmark.tsv") as f:
+            stages.append(f"{stage} {float(f.readlines()[1].split()[0]):.0f} s")
+    print(f"\n{variant} chain: {wall / 60:.1f} min wall ({', '.join(stages)}), {(user + system) / 60:.1f} min CPU time; "
           f"validation GAT F1 {ours['gat']['core']['f1']:.4f}, fusion accuracy {ours['fusion']['core']['accuracy']:.4f}")
     print(f"| model | split | kdgat acc/F1/AUC | reference acc/F1/AUC |")
     print(f"|---|---|---|---|")
