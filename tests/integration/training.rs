@@ -132,8 +132,8 @@ fn bad_specs_are_refused_with_the_file_and_field() {
     let path = root.path().join("spec.json");
     for (spec, expected) in [
         (
-            r#"{"stage": "fusion", "config": "c", "run_dir": "r", "cache_dir": "x"}"#,
-            "not available",
+            r#"{"stage": "fuson", "config": "c", "run_dir": "r", "cache_dir": "x"}"#,
+            "unknown stage `fuson`",
         ),
         (
             r#"{"stage": "normal", "config": "c.json", "run_dir": "r", "cache_dir": "x"}"#,
