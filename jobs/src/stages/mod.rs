@@ -100,6 +100,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> StageError + '_ {
 /// Runs (or resumes) the stage of `spec`; `stop` asks it to checkpoint and return early.
 pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
     let started = Instant::now();
+    crate::torch::keep_freed_memory();
     let loaded = load_config(&spec.config)?;
     loaded.config.validate_fields()?;
     // The evaluation and the fusion agent read trained models, not a teacher.
