@@ -467,7 +467,8 @@ pub enum JobCommand {
 /// `kdgat job exec`.
 #[derive(Debug, Args)]
 pub struct JobExecArgs {
-    /// The attempt's spec.json: {"stage", "config", "run_dir", "cache_dir", optional "base_dir"}
+    /// The attempt's spec.json: {"stage" (autoencoder|normal|curriculum|fusion|evaluation), "config",
+    /// "run_dir", "cache_dir", optional "base_dir" and "legacy"}
     #[arg(long, value_name = "FILE")]
     pub spec: PathBuf,
 }
