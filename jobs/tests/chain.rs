@@ -2,53 +2,32 @@
 //! chain leaves its run directories and a `metrics.json` with all three models, and an interrupted
 //! fusion run resumes to exactly the agent of an uninterrupted one.
 //!
-//! libtorch's random generator is one per process: the tests here take turns ([`TRAINING`]).
+//! The tests take turns ([`support::take_turn`]).
 #![cfg(feature = "train")]
+
+mod support;
 
 use std::path::Path;
 
-use kdgat_jobs::config::{PipelineConfig, Preset, Stage};
+use kdgat_jobs::config::{PipelineConfig, Stage};
 use kdgat_jobs::graph::synthetic::write_synthetic_cache;
 use kdgat_jobs::models::STATE_DIM;
 use kdgat_jobs::stages::fusion::state::States;
 use kdgat_jobs::stages::fusion::{FusionData, train_agent};
-use kdgat_jobs::stages::{self, JobSpec, StageError, write_config};
 use kdgat_jobs::training::engine::Outcome;
 use kdgat_jobs::training::preempt::StopFlag;
 use serde_json::Value;
+use support::{run_stage, take_turn};
 use tch::{Device, Kind, Tensor};
 
-static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
+/// The support config, with a short fusion run.
 fn config(preset: &str, epochs: u32) -> PipelineConfig {
     PipelineConfig {
-        max_epochs: epochs,
-        batch_size: 16,
-        device: "cpu".into(),
         fusion_episodes: 60,
         episode_sample_size: 64,
         dqn_batch_size: 32,
-        ..preset.parse::<Preset>().unwrap().config()
+        ..support::config(preset, epochs)
     }
-}
-
-fn run_stage(
-    root: &Path,
-    name: &str,
-    stage: Stage,
-    config: &PipelineConfig,
-) -> Result<Outcome, StageError> {
-    let config_path = root.join(format!("{name}.config.json"));
-    write_config(config, &config_path).unwrap();
-    let spec = JobSpec {
-        stage,
-        config: config_path,
-        run_dir: root.join("runs").join(name),
-        cache_dir: root.join("cache"),
-        base_dir: root.to_path_buf(),
-        legacy: false,
-    };
-    stages::run(&spec, &StopFlag::default())
 }
 
 fn json(path: &Path) -> Value {
@@ -65,7 +44,7 @@ fn events(dir: &Path) -> Vec<Value> {
 
 #[test]
 fn the_teacher_chain_runs_autoencoder_curriculum_fusion_and_evaluation() {
-    let _turn = TRAINING.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = take_turn();
     let root = tempfile::tempdir().unwrap();
     let root = root.path();
     write_synthetic_cache(&root.join("cache"), 90, 5).unwrap();
@@ -230,7 +209,7 @@ fn separable_states(n: i64, seed: i64) -> States {
 
 #[test]
 fn an_interrupted_fusion_run_resumes_to_exactly_the_same_agent() {
-    let _turn = TRAINING.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = take_turn();
     let root = tempfile::tempdir().unwrap();
     let data = FusionData {
         train: separable_states(400, 1),

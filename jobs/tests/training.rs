@@ -2,46 +2,22 @@
 //! stage leaves, distillation from a teacher run, and an interrupted run that resumes to exactly the
 //! weights of an uninterrupted one.
 //!
-//! libtorch's random generator is one per process and training reseeds it every step: the tests
-//! here take turns ([`TRAINING`]) so that one test's dropout does not draw from another's seed.
+//! The tests take turns ([`support::take_turn`]).
 #![cfg(feature = "train")]
+
+mod support;
 
 use std::path::Path;
 
-use kdgat_jobs::config::{PipelineConfig, Preset, Stage};
+use kdgat_jobs::config::{PipelineConfig, Stage};
 use kdgat_jobs::graph::cache::load_train;
 use kdgat_jobs::graph::split_indices;
 use kdgat_jobs::graph::synthetic::write_synthetic_cache;
 use kdgat_jobs::models::GatClassifier;
-use kdgat_jobs::stages::{self, JobSpec, write_config};
 use kdgat_jobs::training::engine::{self, Batch, Objective, Outcome, Splits, StepLoss};
 use kdgat_jobs::training::preempt::StopFlag;
+use support::{config, run_stage, take_turn};
 use tch::{Device, Kind, Tensor, nn};
-
-static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn config(preset: &str, epochs: u32) -> PipelineConfig {
-    PipelineConfig {
-        max_epochs: epochs,
-        batch_size: 16,
-        device: "cpu".into(),
-        ..preset.parse::<Preset>().unwrap().config()
-    }
-}
-
-fn run_stage(root: &Path, name: &str, stage: Stage, config: &PipelineConfig) -> Outcome {
-    let config_path = root.join(format!("{name}.config.json"));
-    write_config(config, &config_path).unwrap();
-    let spec = JobSpec {
-        stage,
-        config: config_path,
-        run_dir: root.join("runs").join(name),
-        cache_dir: root.join("cache"),
-        base_dir: root.to_path_buf(),
-        legacy: false,
-    };
-    stages::run(&spec, &StopFlag::default()).unwrap()
-}
 
 fn tensor_names(path: &Path) -> Vec<String> {
     let mut names: Vec<String> = Tensor::read_safetensors(path)
@@ -55,7 +31,7 @@ fn tensor_names(path: &Path) -> Vec<String> {
 
 #[test]
 fn a_stage_leaves_its_run_directory_and_distils_from_a_teacher() {
-    let _turn = TRAINING.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = take_turn();
     let root = tempfile::tempdir().unwrap();
     write_synthetic_cache(&root.path().join("cache"), 60, 7).unwrap();
 
@@ -64,7 +40,8 @@ fn a_stage_leaves_its_run_directory_and_distils_from_a_teacher() {
         "teacher_autoencoder",
         Stage::Autoencoder,
         &config("vgae,teacher", 2),
-    );
+    )
+    .unwrap();
     assert!(
         matches!(teacher, Outcome::Finished { epochs: 2, .. }),
         "{teacher:?}"
@@ -108,7 +85,8 @@ fn a_stage_leaves_its_run_directory_and_distils_from_a_teacher() {
         "student_autoencoder_kd",
         Stage::Autoencoder,
         &student,
-    );
+    )
+    .unwrap();
     assert!(matches!(outcome, Outcome::Finished { .. }), "{outcome:?}");
     let names = tensor_names(
         &root
@@ -127,13 +105,15 @@ fn a_stage_leaves_its_run_directory_and_distils_from_a_teacher() {
         "teacher_normal",
         Stage::Normal,
         &config("gat,teacher", 1),
-    );
+    )
+    .unwrap();
     let eval = run_stage(
         root.path(),
         "teacher_evaluation",
         Stage::Evaluation,
         &config("gat,teacher", 1),
-    );
+    )
+    .unwrap();
     assert!(
         matches!(eval, Outcome::Finished { epochs: 0, .. }),
         "{eval:?}"
@@ -151,19 +131,14 @@ fn a_stage_leaves_its_run_directory_and_distils_from_a_teacher() {
     );
     let mut lonely = config("gat,student", 1);
     lonely.use_kd = false;
-    let config_path = root.path().join("lonely.config.json");
-    write_config(&lonely, &config_path).unwrap();
-    let spec = JobSpec {
-        stage: Stage::Evaluation,
-        config: config_path,
-        run_dir: root.path().join("runs/student_evaluation"),
-        cache_dir: root.path().join("cache"),
-        base_dir: root.path().to_path_buf(),
-        legacy: false,
-    };
-    let err = stages::run(&spec, &StopFlag::default())
-        .unwrap_err()
-        .to_string();
+    let err = run_stage(
+        root.path(),
+        "student_evaluation",
+        Stage::Evaluation,
+        &lonely,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("no trained GAT or VGAE"), "{err}");
 }
 
@@ -241,7 +216,7 @@ fn train_gat(run_dir: &Path, cache: &Path, stop_after: usize) -> (Vec<(String, T
 
 #[test]
 fn an_interrupted_and_resumed_run_ends_with_exactly_the_same_weights() {
-    let _turn = TRAINING.lock().unwrap_or_else(|p| p.into_inner());
+    let _turn = take_turn();
     let root = tempfile::tempdir().unwrap();
     let cache = root.path().join("cache");
     write_synthetic_cache(&cache, 80, 11).unwrap();

@@ -12,7 +12,7 @@ use crate::cli::{GlobalArgs, PipelineArgs};
 /// Runs the chain.
 #[cfg(feature = "train")]
 pub fn run(global: &GlobalArgs, args: &PipelineArgs) -> anyhow::Result<()> {
-    use kdgat_jobs::config::{Override, Variant, apply_overrides};
+    use kdgat_jobs::config::{Override, Variant, apply_overrides, run_name};
     use kdgat_jobs::training::preempt::StopFlag;
 
     use crate::error::UserError;
@@ -36,6 +36,7 @@ pub fn run(global: &GlobalArgs, args: &PipelineArgs) -> anyhow::Result<()> {
     let runs = args.runs_dir.to_string_lossy();
     let mut force = args.force;
     for variant in variants {
+        let mut run_dir = args.runs_dir.clone();
         for stage in Variant::STAGES {
             let base = variant.stage_config(stage, dataset, &runs);
             let own: Vec<Override> = overrides
@@ -45,10 +46,7 @@ pub fn run(global: &GlobalArgs, args: &PipelineArgs) -> anyhow::Result<()> {
                 .collect();
             let config = apply_overrides(&base, &own).map_err(UserError::from)?;
             config.validate_fields().map_err(UserError::from)?;
-            let run_dir = args
-                .runs_dir
-                .join(dataset)
-                .join(run_name(&kdgat_jobs::config::run_id(&config, stage)));
+            run_dir = args.runs_dir.join(dataset).join(run_name(&config, stage));
             let ran = local::run_stage(
                 &run_dir,
                 &cache_dir,
@@ -61,13 +59,8 @@ pub fn run(global: &GlobalArgs, args: &PipelineArgs) -> anyhow::Result<()> {
             // What comes after a stage that ran is built on its new outputs.
             force |= ran;
         }
-        let kd = if variant.use_kd() { "_kd" } else { "" };
-        let metrics = args
-            .runs_dir
-            .join(dataset)
-            .join(format!("{}_evaluation{kd}", variant.size().as_str()))
-            .join("metrics.json");
-        local::print_evaluation(variant, &metrics)?;
+        // The chain ends with the evaluation.
+        local::print_evaluation(variant, &run_dir.join("metrics.json"))?;
     }
     Ok(())
 }
@@ -99,12 +92,6 @@ fn scoped_override(
             value: o.value,
         },
     ))
-}
-
-/// The run directory's name: the run id without its dataset.
-#[cfg(feature = "train")]
-fn run_name(run_id: &str) -> &str {
-    run_id.split_once('/').map_or(run_id, |(_, name)| name)
 }
 
 #[cfg(feature = "train")]
@@ -147,21 +134,15 @@ mod local {
             kdgat_jobs::training::resume::clear(run_dir);
         }
         std::fs::create_dir_all(run_dir)?;
+        // Joined to an absolute path, `here.join` leaves it as it is.
         let here = std::env::current_dir()?;
-        let absolute = |p: &Path| {
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                here.join(p)
-            }
-        };
         write_config(config, &run_dir.join("input-config.json")).map_err(stage_error)?;
         let spec_path = run_dir.join("spec.json");
         let spec = json!({
             "stage": stage.as_str(),
             "config": "input-config.json",
             "run_dir": ".",
-            "cache_dir": absolute(cache_dir),
+            "cache_dir": here.join(cache_dir),
             "base_dir": here,
             "legacy": legacy,
         });

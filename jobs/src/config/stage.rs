@@ -77,16 +77,15 @@ impl FromStr for Stage {
     }
 }
 
-/// The run id: `{dataset}/{model_size}_{stage}` plus `_kd` when distilled.
-pub fn run_id(config: &PipelineConfig, stage: Stage) -> String {
+/// The run directory's name within its dataset: `{model_size}_{stage}` plus `_kd` when distilled.
+pub fn run_name(config: &PipelineConfig, stage: Stage) -> String {
     let kd = if config.use_kd { "_kd" } else { "" };
-    format!(
-        "{}/{}_{}{}",
-        config.dataset,
-        config.model_size.as_str(),
-        stage,
-        kd
-    )
+    format!("{}_{}{}", config.model_size.as_str(), stage, kd)
+}
+
+/// The run id: `{dataset}/` and the [`run_name`].
+pub fn run_id(config: &PipelineConfig, stage: Stage) -> String {
+    format!("{}/{}", config.dataset, run_name(config, stage))
 }
 
 #[cfg(test)]

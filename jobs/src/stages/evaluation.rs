@@ -18,15 +18,13 @@ use tch::Device;
 use super::StageError;
 use super::fusion::fusion_metrics;
 use super::fusion::state::StateBuilder;
+use super::scores::STATE_BATCH;
 use super::teacher::{FUSION_STAGES, GAT_STAGES, VGAE_STAGES, load_frozen, sibling_checkpoint};
 use super::validation::{VgaeScorer, gat_metrics};
 use crate::config::PipelineConfig;
 use crate::graph::GraphSet;
 use crate::models::{GatClassifier, Vgae};
 use crate::training::engine::{Graphs, Splits};
-
-/// Graphs per batch when computing fusion states (the neighbourhood logits are `nodes × IDs`).
-pub const STATE_BATCH: usize = 1024;
 
 /// Scores the variant's models; returns the `metrics.json` document and the checkpoints it read.
 pub fn evaluate(

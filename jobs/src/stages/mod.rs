@@ -177,7 +177,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 vgae: &vgae.model,
                 gat: &gat.model,
                 num_ids,
-                batch_size: evaluation::STATE_BATCH,
+                batch_size: scores::STATE_BATCH,
                 device,
                 legacy: spec.legacy,
             };
@@ -201,10 +201,9 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                     json!({ "train": fusion_data.train.len(), "val": fusion_data.val.len() }),
                 )
                 .map_err(io(run_dir))?;
-            let (outcome, agent) =
+            let (outcome, mut agent) =
                 fusion::train_agent(&fusion_data, config, run_dir, spec.legacy, stop)
                     .map_err(io(run_dir))?;
-            let mut agent = agent;
             let (q, q_vs) = agent.online_mut();
             finish(&outcome, q_vs, run_dir, || {
                 let steps = i64::from(config.alpha_steps);
@@ -322,7 +321,7 @@ fn build_curriculum(
             set,
             indices: &normals,
         },
-        evaluation::STATE_BATCH,
+        scores::STATE_BATCH,
         device,
         spec.legacy,
     );

@@ -11,6 +11,9 @@ use super::objectives::{neighbour_targets, node_ids};
 use crate::models::{GatClassifier, Latent, Vgae};
 use crate::training::engine::{Batch, Graphs};
 
+/// Graphs per batch when computing these statistics (the neighbourhood logits are `nodes × IDs`).
+pub const STATE_BATCH: usize = 1024;
+
 /// Labels and the rows `rows` computes for each batch of `graphs` (`[graphs × k]` or `[graphs]`),
 /// concatenated on the CPU in graph order.
 pub fn per_batch(

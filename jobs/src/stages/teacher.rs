@@ -11,26 +11,25 @@ use std::path::Path;
 use tch::{Device, Tensor, nn};
 
 use super::StageError;
-use crate::config::{BEST_CHECKPOINT, PipelineConfig, load_config};
+use crate::config::{BEST_CHECKPOINT, PipelineConfig, Stage, load_config, run_name};
 
 /// Where the variant's GAT comes from: the curriculum stage's, else the plain supervised one's.
-pub const GAT_STAGES: &[&str] = &["curriculum", "normal"];
+pub const GAT_STAGES: &[Stage] = &[Stage::Curriculum, Stage::Normal];
 /// Where the variant's VGAE comes from.
-pub const VGAE_STAGES: &[&str] = &["autoencoder"];
+pub const VGAE_STAGES: &[Stage] = &[Stage::Autoencoder];
 /// Where the variant's fusion agent comes from.
-pub const FUSION_STAGES: &[&str] = &["fusion"];
+pub const FUSION_STAGES: &[Stage] = &[Stage::Fusion];
 
 /// The checkpoint of the first of `stages` that has one (with its config), among `run_dir`'s
 /// siblings of the same variant as `config`.
 pub fn sibling_checkpoint(
     run_dir: &Path,
     config: &PipelineConfig,
-    stages: &[&str],
+    stages: &[Stage],
 ) -> Option<std::path::PathBuf> {
-    let kd = if config.use_kd { "_kd" } else { "" };
     let parent = run_dir.parent()?;
-    stages.iter().find_map(|stage| {
-        let dir = parent.join(format!("{}_{stage}{kd}", config.model_size.as_str()));
+    stages.iter().find_map(|&stage| {
+        let dir = parent.join(run_name(config, stage));
         let checkpoint = dir.join(BEST_CHECKPOINT);
         (checkpoint.is_file() && dir.join("config.json").is_file()).then_some(checkpoint)
     })
@@ -40,24 +39,23 @@ pub fn sibling_checkpoint(
 pub fn required_sibling<M>(
     run_dir: &Path,
     config: &PipelineConfig,
-    stages: &[&str],
+    stages: &[Stage],
     device: Device,
     build: impl FnOnce(&nn::Path, &PipelineConfig, i64) -> M,
 ) -> Result<Frozen<M>, StageError> {
     match sibling_checkpoint(run_dir, config, stages) {
         Some(path) => load_frozen(&path, device, build),
         None => {
-            let kd = if config.use_kd { "_kd" } else { "" };
-            let expected = run_dir.parent().unwrap_or(run_dir).join(format!(
-                "{}_{}{kd}",
-                config.model_size.as_str(),
-                stages[0]
-            ));
+            let expected = run_dir
+                .parent()
+                .unwrap_or(run_dir)
+                .join(run_name(config, stages[0]));
+            let names: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
             Err(StageError::Checkpoint {
                 path: expected.join(BEST_CHECKPOINT),
                 message: format!(
                     "this stage needs the variant's trained model from the {} stage; run it first",
-                    stages.join(" or ")
+                    names.join(" or ")
                 ),
             })
         }
