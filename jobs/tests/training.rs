@@ -66,6 +66,22 @@ fn a_stage_leaves_its_run_directory_and_distils_from_a_teacher() {
         .filter(|e| e["kind"] == "epoch")
         .collect();
     assert_eq!(epochs.len(), 2);
+    // The autoencoder is fitted to the normal graphs of each split.
+    let set = load_train(&root.path().join("cache")).unwrap();
+    let (train, val) = split_indices(set.len(), config("vgae,teacher", 2).seed);
+    let normal = |indices: &[usize]| indices.iter().filter(|&&g| set.get(g).y == 0).count();
+    let fit = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["kind"] == "fit")
+        .expect("a fit event");
+    assert_eq!(fit["graphs"], "normal");
+    assert_eq!(fit["train"], normal(&train) as u64, "{fit}");
+    assert_eq!(fit["val"], normal(&val) as u64, "{fit}");
+    assert!(
+        normal(&train) < train.len(),
+        "the synthetic cache has attacks"
+    );
     assert!(
         epochs[1]["metrics"].get("train_acc").is_none(),
         "the VGAE counts accuracy on validation only"

@@ -7,8 +7,9 @@
 //!
 //! Relative paths are relative to the spec's directory. `config` is a flat config.json (the run's
 //! frozen copy is written into `run_dir`); `base_dir` is where `teacher_path` is relative to
-//! (default: the spec's directory). `legacy: true` scores the VGAE as the reference did, decoding a
-//! sampled z instead of its mean (stochastic scores), for comparison with the reference's numbers.
+//! (default: the spec's directory). `legacy: true` runs the stage as the reference did where kdgat
+//! fixed it (the VGAE trained on every graph and scored from a sampled z, …; README.md lists them),
+//! for comparison with the reference's numbers.
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +31,7 @@ pub struct JobSpec {
     pub cache_dir: PathBuf,
     /// What `teacher_path` is relative to.
     pub base_dir: PathBuf,
-    /// Score as the reference did where kdgat fixed it (the VGAE's sampled z).
+    /// Train and score as the reference did where kdgat fixed it.
     pub legacy: bool,
 }
 
