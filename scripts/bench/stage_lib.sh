@@ -1,7 +1,8 @@
 # Shared by the training benchmarks (sourced): `run_stage NAME STAGE PRESET BATCH [TEACHER]` writes
 # "$work/NAME.json" (the preset with the batch size, "$EPOCHS" epochs, PATIENCE (default 1000), CPU, KD
 # from runs/TEACHER when given) and a spec, and runs `kdgat job exec` into "$work/runs/NAME" on
-# "$work/cache/hcrl_sa". Needs $kdgat, $work and $EPOCHS.
+# "$work/cache/hcrl_sa". Needs $kdgat, $work and $EPOCHS; LEGACY=1 runs the stage as the reference
+# did (the spec's "legacy").
 run_stage() {
     local name=$1 stage=$2 preset=$3 bs=$4 teacher=${5:-}
     local sets=(--set batch_size="$bs" --set max_epochs="$EPOCHS" --set patience="${PATIENCE:-1000}" --set device=cpu)
@@ -12,7 +13,7 @@ run_stage() {
     fi
     "$kdgat" config show --preset "$preset" "${sets[@]}" > "$work/$name.json"
     rm -rf "$work/runs/$name"
-    printf '{"stage":"%s","config":"%s.json","run_dir":"runs/%s","cache_dir":"cache/hcrl_sa"}' \
-        "$stage" "$name" "$name" > "$work/$name.spec.json"
+    printf '{"stage":"%s","config":"%s.json","run_dir":"runs/%s","cache_dir":"cache/hcrl_sa","legacy":%s}' \
+        "$stage" "$name" "$name" "$([[ ${LEGACY:-0} == 1 ]] && echo true || echo false)" > "$work/$name.spec.json"
     "$kdgat" job exec --spec "$work/$name.spec.json"
 }

@@ -4,7 +4,8 @@
 # (scripts/bench/pyg_training.py), side by side on the legacy-mode hcrl_sa graphs (7,491 training
 # graphs), at the reference's batch sizes: GAT teacher 2048, GAT student 2252 (with and without the KD
 # teacher's forward), VGAE teacher 2252, VGAE student 2457. Median over EPOCHS epochs (default 3).
-# ONLY=name (e.g. ONLY=vgae_teacher) runs just the models whose run name contains it.
+# ONLY=name (e.g. ONLY=vgae_teacher) runs just the models whose run name contains it. The stages run
+# as the reference's (LEGACY=1: the VGAE fitted to every graph), so both sides do the same work.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EPOCHS="${EPOCHS:-3}"
@@ -20,6 +21,7 @@ cache="$work/cache/hcrl_sa"
 
 median() { "$python" -c 'import json,statistics,sys; print(statistics.median(json.loads(sys.argv[1])))' "$1"; }
 source scripts/bench/stage_lib.sh
+LEGACY=1
 ours() { # name stage preset batch [kd teacher run]: the train_seconds of each epoch, as JSON
     run_stage "$@" >/dev/null
     "$python" -c 'import json,sys; print(json.dumps([json.loads(l)["metrics"]["train_seconds"] for l in open(sys.argv[1]) if json.loads(l)["kind"] == "epoch"]))' \

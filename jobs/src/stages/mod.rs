@@ -13,6 +13,7 @@
 
 pub mod curriculum;
 mod evaluation;
+mod fit;
 pub mod fusion;
 mod objectives;
 mod scores;
@@ -78,17 +79,8 @@ pub enum StageError {
     #[error(transparent)]
     Curriculum(#[from] curriculum::OneClassSplit),
     /// A split has no graph to fit the autoencoder to.
-    #[error(
-        "the autoencoder is fitted to {kind} graphs: the training split has {train} and the validation split {val}; it needs some in both"
-    )]
-    NothingToFit {
-        /// `normal` or `all`.
-        kind: &'static str,
-        /// Graphs to fit in the training split.
-        train: usize,
-        /// Graphs to fit in the validation split.
-        val: usize,
-    },
+    #[error(transparent)]
+    NothingToFit(#[from] fit::NothingToFit),
     /// The evaluation found no trained model of its variant.
     #[error("no trained GAT or VGAE of this variant in {0} to evaluate")]
     NothingToEvaluate(PathBuf),
@@ -252,11 +244,11 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 num_ids,
                 kd,
             };
-            let fitted = autoencoder_splits(&data, spec.legacy)?;
+            let fitted = fit::autoencoder_splits(&data, spec.legacy)?;
             events
                 .append(
                     "fit",
-                    json!({ "graphs": if spec.legacy { "all" } else { "normal" },
+                    json!({ "graphs": fit::kind(spec.legacy),
                             "train": fitted.train.len(), "val": fitted.val.len() }),
                 )
                 .map_err(io(run_dir))?;
@@ -320,34 +312,6 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
         resume::clear(run_dir);
     }
     Ok(outcome)
-}
-
-/// What the autoencoder learns from: the normal graphs of each split, so that it models normal
-/// traffic and an attack shows as a reconstruction error (its validation loss, and so its best
-/// checkpoint, on normal graphs too); `legacy`, every graph, as the reference trained it. Its
-/// detection metrics are computed on the whole validation split either way.
-fn autoencoder_splits<'a>(data: &Splits<'a>, legacy: bool) -> Result<Splits<'a>, StageError> {
-    let keep = |indices: &[usize]| -> Vec<usize> {
-        indices
-            .iter()
-            .copied()
-            .filter(|&g| legacy || data.set.get(g).y == 0)
-            .collect()
-    };
-    let (train, val) = (keep(&data.train), keep(&data.val));
-    if train.is_empty() || val.is_empty() {
-        return Err(StageError::NothingToFit {
-            kind: if legacy { "all" } else { "normal" },
-            train: train.len(),
-            val: val.len(),
-        });
-    }
-    Ok(Splits {
-        set: data.set,
-        train,
-        val,
-        sample: None,
-    })
 }
 
 /// The curriculum of the training split: every normal training graph's difficulty from the
@@ -423,57 +387,4 @@ fn host() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::graph::Graph;
-
-    /// Graphs labelled `labels`, each a two-node chain.
-    fn labelled(labels: &[u8]) -> GraphSet {
-        let mut set = GraphSet::default();
-        for (g, &y) in labels.iter().enumerate() {
-            let graph = Graph {
-                x: vec![[0.5; crate::graph::NODE_FEATURES]; 2],
-                edges: vec![(0, 1)],
-                edge_attr: vec![[0.5; crate::graph::EDGE_FEATURES]],
-                y,
-            };
-            set.push(&graph, 0, g as u32);
-        }
-        set
-    }
-
-    #[test]
-    fn the_autoencoder_is_fitted_to_normal_graphs_unless_legacy() {
-        let set = labelled(&[0, 1, 0, 1, 0, 0]);
-        let data = Splits {
-            set: &set,
-            train: vec![0, 1, 2, 3],
-            val: vec![4, 5],
-            sample: None,
-        };
-        let fitted = autoencoder_splits(&data, false).unwrap();
-        assert_eq!((fitted.train, fitted.val), (vec![0, 2], vec![4, 5]));
-        let fitted = autoencoder_splits(&data, true).unwrap();
-        assert_eq!((fitted.train, fitted.val), (vec![0, 1, 2, 3], vec![4, 5]));
-    }
-
-    #[test]
-    fn a_split_without_normal_graphs_is_refused_with_its_counts() {
-        let set = labelled(&[0, 1, 1]);
-        let data = Splits {
-            set: &set,
-            train: vec![0, 1],
-            val: vec![2],
-            sample: None,
-        };
-        let message = autoencoder_splits(&data, false).err().unwrap().to_string();
-        assert!(
-            message.contains("training split has 1 and the validation split 0"),
-            "{message}"
-        );
-        assert!(autoencoder_splits(&data, true).is_ok());
-    }
 }
