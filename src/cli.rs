@@ -414,7 +414,7 @@ pub struct PipelineArgs {
     pub force: bool,
     /// How to read and window the captures; `--legacy` also trains and scores as the reference did
     /// where kdgat fixed it (the VGAE trained on attack graphs too and scored from a sampled latent,
-    /// the curriculum's fixed sample, fusion's constant ε
+    /// the GAT ranked by p(attack), the curriculum's fixed sample, fusion's constant ε
     /// and selection rule, dropout at evaluation, the 30k fusion cap)
     #[command(flatten)]
     pub input: GraphInputArgs,

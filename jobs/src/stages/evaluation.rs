@@ -67,10 +67,15 @@ pub fn evaluate(
     if let Some(gat) = &gat {
         top.insert(
             "gat".into(),
-            gat_metrics(&gat.model, data.val_graphs(), batch_size, device),
+            gat_metrics(&gat.model, data.val_graphs(), batch_size, device, legacy),
         );
         let per_scenario: Map<String, Value> = test_graphs()
-            .map(|(name, g)| (name.clone(), gat_metrics(&gat.model, g, batch_size, device)))
+            .map(|(name, g)| {
+                (
+                    name.clone(),
+                    gat_metrics(&gat.model, g, batch_size, device, legacy),
+                )
+            })
             .collect();
         test.insert("gat".into(), Value::Object(per_scenario));
     }

@@ -289,7 +289,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 &outcome,
                 &mut vs,
                 run_dir,
-                || json!({ "gat": gat_metrics(&model, data.val_graphs(), batch_size, device) }),
+                || json!({ "gat": gat_metrics(&model, data.val_graphs(), batch_size, device, spec.legacy) }),
             )?;
             outcome
         }

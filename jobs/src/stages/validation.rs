@@ -1,6 +1,8 @@
 //! Scoring graphs with trained models, and their metrics in the reference's `metrics.json` layout:
 //!
-//! - GAT: prediction = argmax, score = p(attack);
+//! - GAT: prediction = argmax, score = the log-odds of attack, `logit₁ − logit₀` (the same ranking as
+//!   p(attack), without the ties of a float softmax that rounds to 1 for confident graphs); under
+//!   `legacy`, p(attack) as the reference scored it;
 //! - VGAE: score = the graph's reconstruction MSE over its nodes' ten continuous features,
 //!   prediction = score above a threshold: Youden's J on the validation split, reused for every
 //!   test scenario (recorded as `optimal_threshold` and `youden_j` in `core`); decoded from the
@@ -31,23 +33,34 @@ fn scores(
     (labels, values)
 }
 
-/// The GAT's metrics on `graphs`.
+/// The GAT's metrics on `graphs`; `legacy` scores with p(attack).
 pub fn gat_metrics(
     model: &GatClassifier,
     graphs: Graphs<'_>,
     batch_size: usize,
     device: Device,
+    legacy: bool,
 ) -> Value {
-    let (labels, p_attack) = scores(graphs, batch_size, device, |b| {
+    let (labels, attack_scores) = scores(graphs, batch_size, device, |b| {
         let g = &b.graphs;
-        model
+        let logits = model
             .forward(&g.x, &b.edges, &g.batch, b.num_graphs, false)
-            .logits
-            .softmax(-1, Kind::Float)
-            .select(1, 1)
+            .logits;
+        attack_score(&logits, legacy)
     });
-    let preds: Vec<u8> = p_attack.iter().map(|&p| u8::from(p > 0.5)).collect();
-    serde_json::to_value(compute(&labels, &preds, Some(&p_attack))).unwrap_or_default()
+    let cut = if legacy { 0.5 } else { 0.0 };
+    let preds: Vec<u8> = attack_scores.iter().map(|&s| u8::from(s > cut)).collect();
+    serde_json::to_value(compute(&labels, &preds, Some(&attack_scores))).unwrap_or_default()
+}
+
+/// Each graph's attack score from its `[graphs × 2]` logits: the log-odds, or p(attack) under
+/// `legacy`. Either is above its cut (0, 0.5) exactly when the argmax is attack.
+fn attack_score(logits: &Tensor, legacy: bool) -> Tensor {
+    if legacy {
+        logits.softmax(-1, Kind::Float).select(1, 1)
+    } else {
+        logits.select(1, 1) - logits.select(1, 0)
+    }
 }
 
 /// A VGAE's reconstruction errors.
@@ -94,4 +107,19 @@ impl VgaeScorer<'_> {
 fn threshold_metrics(labels: &[u8], errors: &[f64], cut: f64) -> Value {
     let preds: Vec<u8> = errors.iter().map(|&e| u8::from(e > cut)).collect();
     serde_json::to_value(compute(labels, &preds, Some(errors))).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confident_graphs_keep_their_order_unless_legacy() {
+        let logits = Tensor::from_slice(&[0f32, 40.0, 0.0, 50.0, 1.0, 0.0]).view([3, 2]);
+        let scores = Vec::<f32>::try_from(attack_score(&logits, false)).unwrap();
+        assert_eq!(scores, [40.0, 50.0, -1.0]);
+        let legacy = Vec::<f32>::try_from(attack_score(&logits, true)).unwrap();
+        assert_eq!(legacy[0], legacy[1], "a float softmax ties them at 1");
+        assert!(legacy[2] < 0.5);
+    }
 }
