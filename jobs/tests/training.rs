@@ -59,20 +59,19 @@ fn a_stage_leaves_its_run_directory_and_distils_from_a_teacher() {
         !dir.join("resume.json").exists(),
         "the resumable checkpoint goes once finished"
     );
-    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
-    let epochs: Vec<serde_json::Value> = events
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("events.jsonl"))
+        .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|e| e["kind"] == "epoch")
+        .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    let epochs: Vec<&serde_json::Value> = events.iter().filter(|e| e["kind"] == "epoch").collect();
     assert_eq!(epochs.len(), 2);
     // The autoencoder is fitted to the normal graphs of each split.
     let set = load_train(&root.path().join("cache")).unwrap();
     let (train, val) = split_indices(set.len(), config("vgae,teacher", 2).seed);
     let normal = |indices: &[usize]| indices.iter().filter(|&&g| set.get(g).y == 0).count();
     let fit = events
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .iter()
         .find(|e| e["kind"] == "fit")
         .expect("a fit event");
     assert_eq!(fit["graphs"], "normal");

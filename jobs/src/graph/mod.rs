@@ -18,6 +18,8 @@ pub use build::{
     BuiltGraphs, GraphError, GraphInput, GraphOptions, build_graphs, build_one_graph, sources_for,
 };
 pub use sequence::{GraphMode, LEGACY_CHUNK_ROWS, MessageSequence, STRIDE, WINDOW_SIZE};
+#[cfg(test)]
+pub(crate) use set::test_graph;
 pub use set::{GraphRef, GraphSet};
 pub use sources::{DatasetSources, LEGACY_EXCLUDED, select_sources};
 pub use split::{TRAIN_FRACTION, derive_seed, permutation, split_indices};

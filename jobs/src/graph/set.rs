@@ -167,18 +167,22 @@ impl GraphRef<'_> {
     }
 }
 
+/// A graph of `n` nodes labelled `y`, for tests: every feature `n`, `n` self-loops on node 0.
+#[cfg(test)]
+pub(crate) fn test_graph(n: usize, y: u8) -> Graph {
+    Graph {
+        x: vec![[n as f32; NODE_FEATURES]; n],
+        edges: vec![(0, 0); n],
+        edge_attr: vec![[1.0; EDGE_FEATURES]; n],
+        y,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn graph(n: usize, y: u8) -> Graph {
-        Graph {
-            x: vec![[n as f32; NODE_FEATURES]; n],
-            edges: vec![(0, 0); n],
-            edge_attr: vec![[1.0; EDGE_FEATURES]; n],
-            y,
-        }
-    }
+    use super::test_graph as graph;
 
     #[test]
     fn push_append_and_get() {

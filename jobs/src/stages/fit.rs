@@ -49,19 +49,13 @@ pub fn autoencoder_splits<'a>(data: &Splits<'a>, legacy: bool) -> Result<Splits<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{EDGE_FEATURES, Graph, GraphSet, NODE_FEATURES};
+    use crate::graph::{GraphSet, test_graph};
 
-    /// Graphs labelled `labels`, each a two-node chain.
+    /// One two-node graph per label of `labels`.
     fn labelled(labels: &[u8]) -> GraphSet {
         let mut set = GraphSet::default();
         for (g, &y) in labels.iter().enumerate() {
-            let graph = Graph {
-                x: vec![[0.5; NODE_FEATURES]; 2],
-                edges: vec![(0, 1)],
-                edge_attr: vec![[0.5; EDGE_FEATURES]],
-                y,
-            };
-            set.push(&graph, 0, g as u32);
+            set.push(&test_graph(2, y), 0, g as u32);
         }
         set
     }
