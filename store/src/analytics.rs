@@ -90,7 +90,8 @@ impl Analytics {
         Ok(QueryTable { columns, rows })
     }
 
-    /// A config parameter against a metric, grouped by the parameter's value, best mean first.
+    /// A config parameter against a metric, grouped by the parameter's value, best mean first: columns
+    /// `param_value`, `count`, `min`, `max`, `mean` (the names the reference's analytics returns).
     pub fn sweep(
         &self,
         param: &str,
@@ -101,7 +102,7 @@ impl Analytics {
         identifier("parameter", param)?;
         identifier("metric", metric)?;
         let mut sql = format!(
-            "SELECT json_extract(r.config_json, '$.{param}') AS param_value, COUNT(*) AS n, MIN(m.value) AS min, \
+            "SELECT json_extract(r.config_json, '$.{param}') AS param_value, COUNT(*) AS count, MIN(m.value) AS min, \
              MAX(m.value) AS max, ROUND(AVG(m.value), 6) AS mean FROM runs r JOIN metrics m ON m.run_id = r.run_id \
              WHERE r.config_json IS NOT NULL"
         );

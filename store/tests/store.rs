@@ -233,3 +233,38 @@ fn backfill_reads_snakemake_benchmark_files_into_the_export() {
         "{err}"
     );
 }
+
+#[test]
+fn the_sweep_names_its_columns_as_the_reference_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    for (id, lr, f1) in [("hcrl_sa/a", 0.003, 0.9), ("hcrl_sa/b", 0.003, 0.7)] {
+        store
+            .put_run(&RunRecord {
+                config_json: Some(format!(r#"{{"lr": {lr}}}"#)),
+                ..run(id)
+            })
+            .unwrap();
+        store.replace_metrics(id, &[metric(id, "f1", f1)]).unwrap();
+    }
+    let db = dir.path().join("project.db");
+    kdgat_store::export_sqlite(&store, &db).unwrap();
+    let sweep = kdgat_store::Analytics::open(&db)
+        .unwrap()
+        .sweep("lr", "f1", None, None)
+        .unwrap();
+    assert_eq!(
+        sweep.columns,
+        ["param_value", "count", "min", "max", "mean"]
+    );
+    assert_eq!(
+        sweep.rows,
+        vec![vec![
+            serde_json::json!(0.003),
+            serde_json::json!(2),
+            serde_json::json!(0.7),
+            serde_json::json!(0.9),
+            serde_json::json!(0.8)
+        ]]
+    );
+}

@@ -211,3 +211,50 @@ fn recover_db_and_analytics_from_the_command_line() {
     assert!(crate::support::stderr(&out).contains("run `hcrl_sa/nope` not found"));
     assert!(state.join("project.db").is_file());
 }
+
+/// Scripts written against the reference's analytics read the sweep's count as `count`.
+#[test]
+fn analytics_sweep_json_names_its_count_column_count() {
+    let work = tempfile::tempdir().unwrap();
+    for (run, lr, f1) in [
+        ("teacher_evaluation", 0.003, 0.9),
+        ("student_evaluation", 0.001, 0.8),
+    ] {
+        let dir = work.path().join("runs/tiny").join(run);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.json"), format!(r#"{{"lr": {lr}}}"#)).unwrap();
+        std::fs::write(
+            dir.join("metrics.json"),
+            format!(r#"{{"gat": {{"core": {{"f1": {f1}}}, "additional": {{}}}}}}"#),
+        )
+        .unwrap();
+    }
+    let state = work.path().join("state");
+    let state = state.to_str().unwrap();
+    crate::support::run_ok_in(
+        work.path(),
+        &["--state-dir", state, "recover", "--runs-dir", "runs"],
+    );
+    let out = crate::support::run_ok_in(
+        work.path(),
+        &[
+            "--state-dir",
+            state,
+            "analytics",
+            "sweep",
+            "--param",
+            "lr",
+            "--metric",
+            "f1",
+            "--json",
+        ],
+    );
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([
+            {"param_value": 0.003, "count": 1, "min": 0.9, "max": 0.9, "mean": 0.9},
+            {"param_value": 0.001, "count": 1, "min": 0.8, "max": 0.8, "mean": 0.8}
+        ])
+    );
+}
