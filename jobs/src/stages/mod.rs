@@ -22,7 +22,6 @@ mod teacher;
 pub mod validation;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use serde_json::json;
 use tch::nn;
@@ -104,7 +103,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> StageError + '_ {
 
 /// Runs (or resumes) the stage of `spec`; `stop` asks it to checkpoint and return early.
 pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
-    let started = Instant::now();
+    let started = resources::Started::now();
     crate::torch::keep_freed_memory();
     let loaded = load_config(&spec.config)?;
     loaded.config.validate_fields()?;
@@ -301,7 +300,8 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
         stopped_early,
     } = &outcome
     {
-        resources::write_benchmark(&run_dir.join("benchmark.tsv"), started).map_err(io(run_dir))?;
+        resources::write_benchmark(&run_dir.join("benchmark.tsv"), &started)
+            .map_err(io(run_dir))?;
         events
             .append(
                 "finished",
