@@ -172,7 +172,35 @@ fn the_teacher_chain_runs_autoencoder_curriculum_fusion_and_evaluation() {
         assert_eq!(core["n_samples"], 18, "{model} on the same graphs");
         let accuracy = core["accuracy"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&accuracy), "{model}: {accuracy}");
+        // Beside the reference's sections, what the report draws.
+        let confusion = &metrics[model]["confusion"];
+        let counted: u64 = ["tn", "fp", "fn", "tp"]
+            .iter()
+            .map(|k| confusion[k].as_u64().unwrap())
+            .sum();
+        assert_eq!(counted, 18, "{model}: {confusion}");
+        let roc = &metrics[model]["curves"]["roc"];
+        let fpr = roc["fpr"].as_array().unwrap();
+        assert_eq!(fpr.len(), roc["tpr"].as_array().unwrap().len(), "{model}");
+        assert_eq!(
+            (fpr[0].as_f64(), fpr.last().unwrap().as_f64()),
+            (Some(0.0), Some(1.0))
+        );
+        let pr = &metrics[model]["curves"]["pr"];
+        assert_eq!(
+            pr["recall"].as_array().unwrap().last().unwrap(),
+            0.0,
+            "{model}"
+        );
     }
+    let alpha = &metrics["fusion"]["alpha"];
+    assert_eq!(alpha["alpha"].as_array().unwrap().len(), 21);
+    let chosen: u64 = ["normal", "attack"]
+        .iter()
+        .flat_map(|k| alpha[k].as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(chosen, 18, "every graph's α is counted: {alpha}");
     let evaluated = events(&runs.join("teacher_evaluation"));
     let sources = &evaluated.iter().find(|e| e["kind"] == "evaluated").unwrap()["checkpoints"];
     assert!(

@@ -5,27 +5,32 @@
 //!   MCC, FPR, FNR, `n_samples`, and ROC AUC when both classes are present and scores are given;
 //! - `additional`: Cohen's kappa, TPR, TNR, detection rate (= TPR), miss rate (= FNR), PR AUC and
 //!   the detection rate at FPR 5 %, 1 % and 0.1 % (the TPR of the ROC point whose FPR is nearest);
-//! - [`youden_threshold`]: the VGAE threshold maximising TPR − FPR on the ROC curve.
+//! - [`youden_threshold`]: the VGAE threshold maximising TPR − FPR on the ROC curve;
+//! - beside those, for the report: the confusion counts (`confusion`) and the thinned ROC and PR
+//!   curves (`curves`), see [`points`].
 //!
 //! Labels and predictions are 0 (normal) or 1 (attack). Empty input gives `n_samples` 0 and every
 //! rate 0 (scikit-learn refuses empty input; the reference never met it).
 
 mod curves;
+mod points;
 
 pub use curves::{Roc, auc, precision_recall_curve, roc_curve};
-use serde::Serialize;
+pub use points::{AlphaHistogram, CURVE_STEP, Curves, PrPoints, RocPoints};
+use serde::{Deserialize, Serialize};
 
 /// The FPR targets of `detection_at_fpr`, as the reference names them.
 pub const FPR_TARGETS: [(&str, f64); 3] = [("0.05", 0.05), ("0.01", 0.01), ("0.001", 0.001)];
 
 /// The confusion matrix of binary labels and predictions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confusion {
     /// True negatives.
     pub tn: u64,
     /// False positives.
     pub fp: u64,
     /// False negatives.
+    #[serde(rename = "fn")]
     pub fn_: u64,
     /// True positives.
     pub tp: u64,
@@ -95,13 +100,19 @@ pub struct AdditionalMetrics {
     pub detection_at_fpr: Option<std::collections::BTreeMap<String, f64>>,
 }
 
-/// One model's metrics on one split: the reference's `{"core": …, "additional": …}`.
+/// One model's metrics on one split: the reference's `{"core": …, "additional": …}`, and what the
+/// report draws.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
     /// The core metrics.
     pub core: CoreMetrics,
     /// The additional metrics.
     pub additional: AdditionalMetrics,
+    /// The confusion counts.
+    pub confusion: Confusion,
+    /// The ROC and PR curves, when ranking metrics are defined (scores, both classes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curves: Option<Curves>,
 }
 
 /// The metrics of `preds` against `labels`, with ranking metrics from `scores` when given and both
@@ -131,6 +142,7 @@ pub fn compute(labels: &[u8], preds: &[u8], scores: Option<&[f64]>) -> Metrics {
         n_samples: n as u64,
         auc: None,
     };
+    let mut curves = None;
     let mut additional = AdditionalMetrics {
         kappa: kappa(&c),
         tpr,
@@ -151,8 +163,14 @@ pub fn compute(labels: &[u8], preds: &[u8], scores: Option<&[f64]>) -> Metrics {
                 .map(|(name, target)| (name.to_string(), tpr_nearest_fpr(&roc, *target)))
                 .collect(),
         );
+        curves = Some(Curves::of(&roc, &precision, &recall));
     }
-    Metrics { core, additional }
+    Metrics {
+        core,
+        additional,
+        confusion: c,
+        curves,
+    }
 }
 
 /// The TPR of the first ROC point whose FPR is nearest `target` (`argmin |fpr - target|`).

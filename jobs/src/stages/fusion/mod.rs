@@ -34,7 +34,7 @@ use tch::{Kind, Tensor};
 
 use crate::config::{BEST_CHECKPOINT, PipelineConfig};
 use crate::graph::derive_seed;
-use crate::metrics::compute;
+use crate::metrics::{AlphaHistogram, compute};
 use crate::models::QNetwork;
 use crate::training::engine::{Outcome, save_model};
 use crate::training::events::EventLog;
@@ -62,8 +62,9 @@ struct FusionProgress {
     agent: AgentCounters,
 }
 
-/// The agent's decisions on `states` (α > 0.5) and their metrics, with α as the score; `dropout`
-/// decides with the Q-network in train mode (the reference's evaluation).
+/// The agent's decisions on `states` (α > 0.5) and their metrics, with α as the score, and how often
+/// it chose each α (`alpha`); `dropout` decides with the Q-network in train mode (the reference's
+/// evaluation).
 pub fn fusion_metrics(q: &QNetwork, states: &States, alpha_steps: i64, dropout: bool) -> Value {
     let (attack, alpha) = decisions(&greedy_actions(q, &states.states, dropout), alpha_steps);
     let preds: Vec<u8> = Vec::<bool>::try_from(&attack)
@@ -72,7 +73,11 @@ pub fn fusion_metrics(q: &QNetwork, states: &States, alpha_steps: i64, dropout: 
         .map(u8::from)
         .collect();
     let scores = Vec::<f64>::try_from(&alpha).unwrap_or_default();
-    serde_json::to_value(compute(&states.labels, &preds, Some(&scores))).unwrap_or_default()
+    let mut metrics =
+        serde_json::to_value(compute(&states.labels, &preds, Some(&scores))).unwrap_or_default();
+    let histogram = AlphaHistogram::of(&states.labels, &scores, alpha_steps.max(1) as usize);
+    metrics["alpha"] = serde_json::to_value(histogram).unwrap_or_default();
+    metrics
 }
 
 /// The reference's model-selection rule (`legacy`): fuse a VGAE anomaly score
