@@ -93,6 +93,16 @@ pub enum Command {
     /// The compute inside a batch job; run by sbatch scripts and the local executor
     #[command(subcommand)]
     Job(JobCommand),
+    /// Print a shell completion script (e.g. `kdgat completions bash > ~/.local/share/bash-completion/completions/kdgat`)
+    Completions(CompletionsArgs),
+}
+
+/// `kdgat completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_name = "bash|zsh|fish|elvish|powershell")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `kdgat datasets`.

@@ -1,6 +1,7 @@
 //! One module per subcommand; this file only routes.
 
 mod analytics;
+mod completions;
 mod config;
 mod datasets;
 mod db;
@@ -49,5 +50,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Analytics(command) => analytics::run(&cli.global, command),
         Command::Mlflow(command) => mlflow::run(&cli.global, command),
         Command::Job(JobCommand::Exec(args)) => job::exec(&args),
+        Command::Completions(args) => completions::run(&args),
     }
 }

@@ -22,6 +22,7 @@ const SUBCOMMANDS: &[&str] = &[
     "analytics",
     "mlflow",
     "job",
+    "completions",
 ];
 
 #[test]
@@ -41,6 +42,45 @@ fn every_subcommand_has_help() {
             "{sub}: no description"
         );
     }
+}
+
+#[test]
+fn completions_cover_every_subcommand_and_complete_in_bash() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for sub in SUBCOMMANDS {
+            assert!(script.contains(sub), "the {shell} script lacks {sub}");
+        }
+    }
+    // Loaded into bash, the script completes a partial subcommand and a flag of it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kdgat.bash");
+    std::fs::write(&file, run(&["completions", "bash"]).stdout).unwrap();
+    let complete = |line: &str| {
+        let words: Vec<&str> = line.split(' ').collect();
+        let script = format!(
+            "source {}; COMP_WORDS=({}); COMP_CWORD={}; COMP_LINE='{line}'; COMP_POINT={}; \
+             _kdgat kdgat '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            file.display(),
+            line,
+            words.len() - 1,
+            line.len(),
+            words[words.len() - 1],
+            words[words.len() - 2],
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(complete("kdgat pipel").trim(), "pipeline");
+    assert!(complete("kdgat pipeline --vari").contains("--variant"));
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
 #[test]
