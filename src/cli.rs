@@ -28,7 +28,7 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Dataset catalog in the legacy datasets.yaml format [default: the built-in catalog of six datasets]
+    /// Dataset catalog in the legacy datasets.yaml format [default: the built-in catalog of six datasets and `synthetic`]
     #[arg(long, global = true, value_name = "FILE", env = "KDGAT_CATALOG")]
     pub catalog: Option<PathBuf>,
     /// Root of the raw data: a catalog csv_dir `data/automotive/X` means `<DIR>/automotive/X`
@@ -66,6 +66,9 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Build the graph cache of a dataset (100-message windows, one graph per window), or show one graph
     Graphs(GraphsArgs),
+    /// Generate the synthetic CAN dataset (two vehicles; DoS, fuzzing, spoofing and replay attacks) in
+    /// the catalog's layout, so the pipeline runs without real captures
+    Synth(SynthArgs),
     /// Print a model's parameter count and tensors for a preset
     Models(ModelsArgs),
     /// Run the whole chain (autoencoder → curriculum → fusion → evaluation) of a dataset's variants in
@@ -131,6 +134,40 @@ pub struct IngestArgs {
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `kdgat synth`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Every random choice derives from the seed: the same seed and scale give \
+    byte-identical files, recorded with their parameters in synth.json beside the folders. A directory \
+    already holding the same dataset is left as it is; one with other files and no synth.json is refused."
+)]
+pub struct SynthArgs {
+    /// Where to write the dataset [default: the catalog's `synthetic` csv_dir, i.e.
+    /// <data-root>/automotive/synthetic]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The seed every random choice derives from
+    #[arg(long, default_value_t = kdgat_jobs::synth::SynthParams::default().seed)]
+    pub seed: u64,
+    /// Multiply every duration (captures, attack episodes, gaps) by this factor
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0, value_parser = positive_factor)]
+    pub scale: f64,
+    /// Write the dataset even when the same one is already there
+    #[arg(long)]
+    pub force: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A finite factor above zero.
+fn positive_factor(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{raw}` is not a number above 0")),
+    }
 }
 
 /// `kdgat graphs`.

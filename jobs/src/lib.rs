@@ -24,6 +24,7 @@ mod parallel;
 pub mod reference_data;
 #[cfg(feature = "train")]
 pub mod stages;
+pub mod synth;
 pub mod timestamp;
 #[cfg(feature = "train")]
 pub mod torch;

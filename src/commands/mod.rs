@@ -12,6 +12,7 @@ mod mlflow;
 mod models;
 mod pipeline;
 mod recover;
+mod synth;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
 
@@ -39,6 +40,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Config(command) => config::run(command),
         Command::Ingest(args) => ingest::run(&cli.global, &args),
         Command::Graphs(args) => graphs::run(&cli.global, &args),
+        Command::Synth(args) => synth::run(&cli.global, &args),
         Command::Models(args) => models::run(&args),
         Command::Pipeline(args) => pipeline::run(&cli.global, &args),
         Command::Submit(_) => not_available("submit"),

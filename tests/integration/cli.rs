@@ -11,6 +11,7 @@ const SUBCOMMANDS: &[&str] = &[
     "config",
     "ingest",
     "graphs",
+    "synth",
     "models",
     "pipeline",
     "submit",

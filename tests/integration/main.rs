@@ -7,6 +7,7 @@
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
 //! - `store_backfill`: the legacy backfill, export and analytics on the reference's run directories;
+//! - `synth`: `kdgat synth` where the catalog reads it, kept when identical, refused elsewhere;
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
 //! - `tracking`: MLflow tracking end to end: import and Python read-back, outages and lost replies
 //!   delivered exactly once, the MLflow UI in headless Chromium;
@@ -25,5 +26,6 @@ mod real_slurm;
 mod schedulers;
 mod store_backfill;
 mod support;
+mod synth;
 mod tracking;
 mod training;

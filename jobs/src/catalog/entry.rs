@@ -114,7 +114,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The built-in catalog of the six datasets.
+    /// The built-in catalog: the six datasets and `synthetic`.
     pub fn builtin() -> Catalog {
         match Catalog::parse(BUILTIN_CATALOG, Path::new("<built-in catalog>")) {
             Ok(catalog) => catalog,
@@ -167,11 +167,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_catalog_has_the_six_datasets() {
+    fn builtin_catalog_has_the_six_datasets_and_the_synthetic_one() {
         let c = Catalog::builtin();
         assert_eq!(
             c.names().collect::<Vec<_>>(),
-            ["hcrl_ch", "hcrl_sa", "set_01", "set_02", "set_03", "set_04"]
+            [
+                "hcrl_ch",
+                "hcrl_sa",
+                "set_01",
+                "set_02",
+                "set_03",
+                "set_04",
+                "synthetic"
+            ]
         );
         let sa = c.get("hcrl_sa").unwrap();
         assert_eq!(sa.test_subdirs.len(), 4);

@@ -22,6 +22,7 @@ pub use sequence::{GraphMode, LEGACY_CHUNK_ROWS, MessageSequence, STRIDE, WINDOW
 pub(crate) use set::test_graph;
 pub use set::{GraphRef, GraphSet};
 pub use sources::{DatasetSources, LEGACY_EXCLUDED, select_sources};
+pub(crate) use split::splitmix64;
 pub use split::{TRAIN_FRACTION, derive_seed, permutation, split_indices};
 pub use vocab::Vocabulary;
 pub use window::{EDGE_FEATURES, Graph, NO_TARGET, NODE_FEATURES, WindowRows, build_graph};

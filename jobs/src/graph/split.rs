@@ -40,7 +40,8 @@ pub fn split_indices(n: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
     (train, val)
 }
 
-fn splitmix64(state: &mut u64) -> u64 {
+/// One step of SplitMix64: advances `state` and returns the next 64 random bits.
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
