@@ -82,6 +82,9 @@ pub enum Command {
     Status(PendingArgs),
     /// Cancel a run or a whole sweep, and its batch jobs
     Cancel(PendingArgs),
+    /// Write one self-contained HTML report of the runs: evaluation beside the reference's figures,
+    /// training curves, ROC and PR curves, confusion matrices, fusion α, stage times
+    Report(ReportArgs),
     /// Rebuild or repair the state store from run directories (the legacy pipeline's too)
     Recover(RecoverArgs),
     /// Export the SQLite project database, or query it read-only
@@ -245,6 +248,20 @@ pub enum GraphSource {
     Csv,
     /// Parquet from `kdgat ingest`.
     Parquet,
+}
+
+/// `kdgat report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run directories (`<DIR>/{dataset}/{size}_{stage}[_kd]/`)
+    #[arg(long, value_name = "DIR", default_value = "experimentruns")]
+    pub runs_dir: PathBuf,
+    /// Only this dataset
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
+    /// Where to write the report [default: <runs-dir>/report.html]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `kdgat recover`.

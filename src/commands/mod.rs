@@ -12,6 +12,7 @@ mod mlflow;
 mod models;
 mod pipeline;
 mod recover;
+mod report;
 mod synth;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
@@ -48,6 +49,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Status(_) => not_available("status"),
         Command::Cancel(_) => not_available("cancel"),
         Command::Recover(args) => recover::run(&cli.global, &args),
+        Command::Report(args) => report::run(&args),
         Command::Db(command) => db::run(&cli.global, command),
         Command::Analytics(command) => analytics::run(&cli.global, command),
         Command::Mlflow(command) => mlflow::run(&cli.global, command),

@@ -18,6 +18,7 @@ const SUBCOMMANDS: &[&str] = &[
     "daemon",
     "status",
     "cancel",
+    "report",
     "recover",
     "db",
     "analytics",

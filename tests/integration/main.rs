@@ -5,6 +5,7 @@
 //! - `data_inputs`: bad and odd input files, on small captures written by the tests;
 //! - `pipeline`: `kdgat pipeline --local`, both chains on a small dataset, reruns of what changed;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
+//! - `report`: `kdgat synth`, the three chains on it and `kdgat report`, opened in headless Chromium;
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
 //! - `store_backfill`: the legacy backfill, export and analytics on the reference's run directories;
 //! - `synth`: `kdgat synth` where the catalog reads it, kept when identical, refused elsewhere;
@@ -23,6 +24,7 @@ mod data_stages;
 mod pipeline;
 mod real_mlflow;
 mod real_slurm;
+mod report;
 mod schedulers;
 mod store_backfill;
 mod support;

@@ -75,6 +75,26 @@ pub fn run_ok_in(dir: &Path, args: &[&str]) -> String {
     stdout(&out)
 }
 
+/// Headless Chromium (`program`) with a fresh profile in `profile` and a `width`×`height` window,
+/// kept quiet: no background networking, component updates, sync or first-run work.
+pub fn chromium(program: &str, profile: &Path, (width, height): (u32, u32)) -> Command {
+    let mut command = Command::new(program);
+    command.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        &format!("--window-size={width},{height}"),
+        &format!("--user-data-dir={}", profile.display()),
+    ]);
+    command
+}
+
 const HEADER: &str = "timestamp,arbitration_id,data_field,attack\n";
 
 /// A dataset `tiny` under `<dir>/data/tiny` with a catalog file (`<dir>/catalog.yaml`, returned):

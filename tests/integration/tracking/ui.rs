@@ -28,17 +28,8 @@ fn page_text(chromium: &str, url: &str, expected: &[&str]) -> String {
 }
 
 fn headless(chromium: &str, profile: &Path, budget_ms: u32) -> Command {
-    let mut command = Command::new(chromium);
-    command.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--window-size=1600,1000",
-        &format!("--virtual-time-budget={budget_ms}"),
-        &format!("--user-data-dir={}", profile.display()),
-    ]);
+    let mut command = crate::support::chromium(chromium, profile, (1600, 1000));
+    command.arg(format!("--virtual-time-budget={budget_ms}"));
     command
 }
 

@@ -1,0 +1,274 @@
+//! Reading the run directories a report draws: `{runs dir}/{dataset}/{size}_{stage}[_kd]/`, each
+//! with `config.json` (what makes it a run directory) and whichever of `metrics.json` (the
+//! evaluation), `events.jsonl` (its `epoch` lines) and `benchmark.tsv` (Snakemake's columns) exist.
+//!
+//! Only this module knows the files' names and layouts, so that it can move to the typed
+//! run-directory contract of `kdgat_jobs` in one place. A file that exists but is malformed is an
+//! error naming it (and its line); a file that does not exist is simply absent.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{ReportError, io};
+
+/// One run directory's files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFiles {
+    /// The dataset (the parent directory's name).
+    pub dataset: String,
+    /// The run's name, `{size}_{stage}[_kd]`.
+    pub name: String,
+    /// The directory.
+    pub dir: PathBuf,
+    /// `config.json`.
+    pub config: Value,
+    /// `metrics.json`, if the run is an evaluation that finished.
+    pub metrics: Option<Value>,
+    /// The `epoch` events, by step (the last line of a step wins: a resumed run repeats steps).
+    pub epochs: Vec<Epoch>,
+    /// `benchmark.tsv`, if the run finished.
+    pub benchmark: Option<Benchmark>,
+}
+
+/// One `epoch` event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Epoch {
+    /// The epoch (or fusion episode).
+    pub step: u64,
+    /// Its numeric metrics.
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// The figures of `benchmark.tsv` the report shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Benchmark {
+    /// Wall time in seconds (`s`).
+    pub wall_seconds: f64,
+    /// CPU time in seconds (`cpu_time`), when recorded.
+    pub cpu_seconds: Option<f64>,
+    /// Peak resident memory in MiB (`max_rss`), when recorded.
+    pub max_rss_mib: Option<f64>,
+}
+
+/// Every run directory under `runs_dir`, sorted by dataset and name (none if it does not exist).
+pub fn load_runs(runs_dir: &Path) -> Result<Vec<RunFiles>, ReportError> {
+    let mut runs = Vec::new();
+    if !runs_dir.exists() {
+        return Ok(runs);
+    }
+    for dataset_dir in sorted_dirs(runs_dir)? {
+        for dir in sorted_dirs(&dataset_dir)? {
+            if dir.join("config.json").is_file() {
+                runs.push(load_run(&dataset_dir, dir)?);
+            }
+        }
+    }
+    Ok(runs)
+}
+
+fn load_run(dataset_dir: &Path, dir: PathBuf) -> Result<RunFiles, ReportError> {
+    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    let optional = |file: &str| Some(dir.join(file)).filter(|p| p.is_file());
+    Ok(RunFiles {
+        dataset: name_of(dataset_dir).unwrap_or_default(),
+        name: name_of(&dir).unwrap_or_default(),
+        config: read_json(&dir.join("config.json"))?,
+        metrics: optional("metrics.json")
+            .map(|p| read_json(&p))
+            .transpose()?,
+        epochs: optional("events.jsonl")
+            .map(|p| read_epochs(&p))
+            .transpose()?
+            .unwrap_or_default(),
+        benchmark: optional("benchmark.tsv")
+            .map(|p| read_benchmark(&p))
+            .transpose()?,
+        dir,
+    })
+}
+
+fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn read_json(path: &Path) -> Result<Value, ReportError> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    serde_json::from_slice(&bytes).map_err(|e| ReportError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// The `epoch` lines of an `events.jsonl`.
+fn read_epochs(path: &Path) -> Result<Vec<Epoch>, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let bad = |line: usize, message: String| ReportError::Parse {
+        path: path.to_path_buf(),
+        message: format!("line {line}: {message}"),
+    };
+    let mut by_step: BTreeMap<u64, BTreeMap<String, f64>> = BTreeMap::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let event: Value = serde_json::from_str(line).map_err(|e| bad(i + 1, e.to_string()))?;
+        if event["kind"] != "epoch" {
+            continue;
+        }
+        let step = event["step"]
+            .as_u64()
+            .ok_or_else(|| bad(i + 1, "an epoch event without a whole `step`".into()))?;
+        let metrics = event["metrics"]
+            .as_object()
+            .ok_or_else(|| bad(i + 1, "an epoch event without `metrics`".into()))?
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+            .collect();
+        by_step.insert(step, metrics);
+    }
+    Ok(by_step
+        .into_iter()
+        .map(|(step, metrics)| Epoch { step, metrics })
+        .collect())
+}
+
+/// `s`, `cpu_time` and `max_rss` of a `benchmark.tsv` (header and one row; `NA` or `-` where
+/// Snakemake had no value).
+fn read_benchmark(path: &Path) -> Result<Benchmark, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let bad = |message: String| ReportError::Parse {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
+    let row: Vec<&str> = lines
+        .next()
+        .ok_or_else(|| bad("no row under the header".into()))?
+        .split('\t')
+        .collect();
+    let value = |column: &str| -> Result<Option<f64>, ReportError> {
+        let Some(i) = header.iter().position(|h| *h == column) else {
+            return Ok(None);
+        };
+        match row.get(i).copied().unwrap_or("NA") {
+            "NA" | "-" | "" => Ok(None),
+            cell => cell
+                .parse()
+                .map(Some)
+                .map_err(|_| bad(format!("column `{column}`: `{cell}` is not a number"))),
+        }
+    };
+    Ok(Benchmark {
+        wall_seconds: value("s")?.ok_or_else(|| bad("no wall time in column `s`".into()))?,
+        cpu_seconds: value("cpu_time")?,
+        max_rss_mib: value("max_rss")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, file: &str, text: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+
+    #[test]
+    fn run_directories_are_read_with_whatever_files_they_have() {
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("ds/teacher_curriculum");
+        write(&run, "config.json", r#"{"max_epochs": 3}"#);
+        write(
+            &run,
+            "events.jsonl",
+            "{\"kind\":\"started\"}\n\
+             {\"kind\":\"epoch\",\"step\":1,\"metrics\":{\"train_loss\":0.5,\"val_acc\":null}}\n\
+             {\"kind\":\"epoch\",\"step\":2,\"metrics\":{\"train_loss\":0.4}}\n\
+             {\"kind\":\"epoch\",\"step\":2,\"metrics\":{\"train_loss\":0.3}}\n",
+        );
+        write(
+            &run,
+            "benchmark.tsv",
+            "s\th:m:s\tmax_rss\tcpu_time\n12.5\t0:00:12\tNA\t20.0\n",
+        );
+        write(&root.path().join("ds/not_a_run"), "notes.txt", "");
+        let runs = load_runs(root.path()).unwrap();
+        assert_eq!(runs.len(), 1);
+        let r = &runs[0];
+        assert_eq!(
+            (r.dataset.as_str(), r.name.as_str()),
+            ("ds", "teacher_curriculum")
+        );
+        assert!(r.metrics.is_none());
+        assert_eq!(r.epochs.len(), 2, "a repeated step counts once");
+        assert_eq!(r.epochs[1].metrics["train_loss"], 0.3, "the last line wins");
+        assert!(!r.epochs[0].metrics.contains_key("val_acc"));
+        assert_eq!(
+            r.benchmark,
+            Some(Benchmark {
+                wall_seconds: 12.5,
+                cpu_seconds: Some(20.0),
+                max_rss_mib: None
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_files_are_named_with_their_line_or_column() {
+        let root = tempfile::tempdir().unwrap();
+        let run = root.path().join("ds/teacher_fusion");
+        write(&run, "config.json", "{}");
+        write(
+            &run,
+            "events.jsonl",
+            "{\"kind\":\"epoch\",\"step\":1,\"metrics\":{}}\n{oops\n",
+        );
+        let err = load_runs(root.path()).unwrap_err().to_string();
+        assert!(err.contains("events.jsonl: line 2"), "{err}");
+        write(
+            &run,
+            "events.jsonl",
+            "{\"kind\":\"epoch\",\"metrics\":{}}\n",
+        );
+        let err = load_runs(root.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("line 1: an epoch event without a whole `step`"),
+            "{err}"
+        );
+        std::fs::remove_file(run.join("events.jsonl")).unwrap();
+        write(&run, "benchmark.tsv", "s\tcpu_time\n1.0\tlots\n");
+        let err = load_runs(root.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("benchmark.tsv: column `cpu_time`: `lots`"),
+            "{err}"
+        );
+        write(&run, "benchmark.tsv", "s\n");
+        assert!(
+            load_runs(root.path())
+                .unwrap_err()
+                .to_string()
+                .contains("no row")
+        );
+        std::fs::remove_file(run.join("benchmark.tsv")).unwrap();
+        write(&run, "metrics.json", "[1,");
+        let err = load_runs(root.path()).unwrap_err().to_string();
+        assert!(err.contains("metrics.json"), "{err}");
+        assert!(load_runs(&root.path().join("absent")).unwrap().is_empty());
+        let file = root.path().join("file");
+        write(root.path(), "file", "");
+        let err = load_runs(&file).unwrap_err().to_string();
+        assert!(err.contains("file"), "{err}");
+    }
+}
