@@ -14,6 +14,9 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
+    /// The runs directory could not be listed.
+    #[error(transparent)]
+    Listing(#[from] kdgat_store::StoreError),
     /// A run file is malformed.
     #[error("{path}: {message}")]
     Parse {
@@ -49,7 +52,10 @@ impl ReportError {
     /// Whether the error is in the user's input (a malformed file, an unknown dataset, no runs)
     /// rather than in reading or writing.
     pub fn is_input(&self) -> bool {
-        !matches!(self, ReportError::Io { .. } | ReportError::Draw { .. })
+        !matches!(
+            self,
+            ReportError::Io { .. } | ReportError::Listing(_) | ReportError::Draw { .. }
+        )
     }
 }
 

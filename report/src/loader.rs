@@ -3,7 +3,8 @@
 //! evaluation), `events.jsonl` (its `epoch` lines) and `benchmark.tsv` (Snakemake's columns) exist.
 //!
 //! Only this module knows the files' names and layouts, so that it can move to the typed
-//! run-directory contract of `kdgat_jobs` in one place. A file that exists but is malformed is an
+//! run-directory contract of `kdgat_jobs` in one place; the directories are listed as the backfill
+//! lists them ([`kdgat_store::run_dirs`]). A file that exists but is malformed is an
 //! error naming it (and its line); a file that does not exist is simply absent.
 
 use std::collections::BTreeMap;
@@ -54,26 +55,25 @@ pub struct Benchmark {
 
 /// Every run directory under `runs_dir`, sorted by dataset and name (none if it does not exist).
 pub fn load_runs(runs_dir: &Path) -> Result<Vec<RunFiles>, ReportError> {
-    let mut runs = Vec::new();
     if !runs_dir.exists() {
-        return Ok(runs);
+        return Ok(Vec::new());
     }
-    for dataset_dir in sorted_dirs(runs_dir)? {
-        for dir in sorted_dirs(&dataset_dir)? {
-            if dir.join("config.json").is_file() {
-                runs.push(load_run(&dataset_dir, dir)?);
-            }
-        }
-    }
-    Ok(runs)
+    kdgat_store::run_dirs(runs_dir)?
+        .into_iter()
+        .map(load_run)
+        .collect()
 }
 
-fn load_run(dataset_dir: &Path, dir: PathBuf) -> Result<RunFiles, ReportError> {
-    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+fn load_run(dir: PathBuf) -> Result<RunFiles, ReportError> {
+    let name_of = |p: Option<&Path>| {
+        p.and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     let optional = |file: &str| Some(dir.join(file)).filter(|p| p.is_file());
     Ok(RunFiles {
-        dataset: name_of(dataset_dir).unwrap_or_default(),
-        name: name_of(&dir).unwrap_or_default(),
+        dataset: name_of(dir.parent()),
+        name: name_of(Some(&dir)),
         config: read_json(&dir.join("config.json"))?,
         metrics: optional("metrics.json")
             .map(|p| read_json(&p))
@@ -87,17 +87,6 @@ fn load_run(dataset_dir: &Path, dir: PathBuf) -> Result<RunFiles, ReportError> {
             .transpose()?,
         dir,
     })
-}
-
-fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    Ok(dirs)
 }
 
 fn read_json(path: &Path) -> Result<Value, ReportError> {

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::support::{chromium, kdgat, run_ok_in, service, stderr, stdout};
+use crate::support::{chromium, run_in, run_ok_in, service, stderr, stdout};
 
 /// A dataset a few seconds long and short training: enough for both classes everywhere.
 const QUICK: &[&str] = &[
@@ -156,11 +156,7 @@ fn synth_pipeline_and_report_render_every_plot_in_chromium() {
 #[test]
 fn report_errors_name_the_runs_directory_or_the_dataset() {
     let work = tempfile::tempdir().unwrap();
-    let out = kdgat()
-        .current_dir(work.path())
-        .args(["report", "--runs-dir", "nowhere"])
-        .output()
-        .unwrap();
+    let out = run_in(work.path(), &["report", "--runs-dir", "nowhere"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("no run directories"),
@@ -170,11 +166,10 @@ fn report_errors_name_the_runs_directory_or_the_dataset() {
     let run = work.path().join("runs/tiny/teacher_autoencoder");
     std::fs::create_dir_all(&run).unwrap();
     std::fs::write(run.join("config.json"), "{}").unwrap();
-    let out = kdgat()
-        .current_dir(work.path())
-        .args(["report", "--runs-dir", "runs", "--dataset", "hcrl_sa"])
-        .output()
-        .unwrap();
+    let out = run_in(
+        work.path(),
+        &["report", "--runs-dir", "runs", "--dataset", "hcrl_sa"],
+    );
     assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains("no runs of dataset `hcrl_sa` under runs (found: tiny)"),
@@ -182,11 +177,7 @@ fn report_errors_name_the_runs_directory_or_the_dataset() {
         stderr(&out)
     );
     std::fs::write(run.join("events.jsonl"), "not json\n").unwrap();
-    let out = kdgat()
-        .current_dir(work.path())
-        .args(["report", "--runs-dir", "runs"])
-        .output()
-        .unwrap();
+    let out = run_in(work.path(), &["report", "--runs-dir", "runs"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains("teacher_autoencoder/events.jsonl: line 1"),

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{kdgat, run_ok_in, stderr};
+use crate::support::{run_in, run_ok_in, stderr};
 
 #[test]
 fn synth_writes_where_the_catalog_reads_and_keeps_an_identical_dataset() {
@@ -57,22 +57,14 @@ fn synth_writes_where_the_catalog_reads_and_keeps_an_identical_dataset() {
 
     std::fs::create_dir_all(dir.join("mine")).unwrap();
     std::fs::write(dir.join("mine/notes.txt"), "mine").unwrap();
-    let out = kdgat()
-        .current_dir(dir)
-        .args(["synth", "--out", "mine"])
-        .output()
-        .unwrap();
+    let out = run_in(dir, &["synth", "--out", "mine"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("mine is not empty and has no synth.json"),
         "{}",
         stderr(&out)
     );
-    let out = kdgat()
-        .current_dir(dir)
-        .args(["synth", "--scale", "0"])
-        .output()
-        .unwrap();
+    let out = run_in(dir, &["synth", "--scale", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("`0` is not a number above 0"),

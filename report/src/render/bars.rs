@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use kdgat_jobs::metrics::{AlphaHistogram, Confusion};
 
-use super::{FONT, PALETTE, draw_error};
+use super::{FONT, PALETTE, draw_error, legend, swatch};
 use crate::error::ReportError;
 
 /// One run's row of the time chart: its name, wall seconds and CPU seconds.
@@ -59,9 +59,7 @@ pub(crate) fn time_chart(title: &str, rows: &[TimeRow]) -> Result<String, Report
             plot.draw_series(bars)
                 .map_err(&fail)?
                 .label(name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 4), (x + 12, y + 4)], color.filled())
-                });
+                .legend(swatch(color));
         }
         let style =
             TextStyle::from((FONT, 12).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
@@ -70,13 +68,7 @@ pub(crate) fn time_chart(title: &str, rows: &[TimeRow]) -> Result<String, Report
             root.draw(&Text::new(row.0.as_str(), (x - 6, y), &style))
                 .map_err(&fail)?;
         }
-        plot.configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 11))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(&fail)?;
+        legend(&mut plot, SeriesLabelPosition::LowerRight).map_err(&fail)?;
         root.present().map_err(&fail)?;
     }
     Ok(svg)
@@ -137,17 +129,9 @@ pub(crate) fn alpha_chart(title: &str, histogram: &AlphaHistogram) -> Result<Str
             plot.draw_series(bars)
                 .map_err(&fail)?
                 .label(name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 4), (x + 12, y + 4)], color.filled())
-                });
+                .legend(swatch(color));
         }
-        plot.configure_series_labels()
-            .position(SeriesLabelPosition::UpperMiddle)
-            .label_font((FONT, 11))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(&fail)?;
+        legend(&mut plot, SeriesLabelPosition::UpperMiddle).map_err(&fail)?;
         root.present().map_err(&fail)?;
     }
     Ok(svg)

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use plotters::prelude::*;
 
-use super::{FONT, PALETTE, draw_error};
+use super::{FONT, PALETTE, draw_error, legend};
 use crate::error::ReportError;
 
 /// One line.
@@ -114,13 +114,7 @@ pub(crate) fn line_chart(chart: &LineChart<'_>) -> Result<String, ReportError> {
                 .map_err(&fail)?;
             }
         }
-        plot.configure_series_labels()
-            .position(chart.legend.clone())
-            .label_font((FONT, 11))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(&fail)?;
+        legend(&mut plot, chart.legend.clone()).map_err(&fail)?;
         root.present().map_err(&fail)?;
     }
     Ok(svg)

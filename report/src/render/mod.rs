@@ -9,6 +9,10 @@ mod tables;
 
 pub use html::render_html;
 
+use plotters::chart::{ChartContext, SeriesLabelPosition};
+use plotters::coord::CoordTranslate;
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::{Color, DrawingBackend, Rectangle, WHITE};
 use plotters::style::RGBColor;
 
 use crate::error::ReportError;
@@ -29,6 +33,24 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
 ];
+
+/// Draws the legend of `plot`'s labelled series at `position`.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    plot: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    plot.configure_series_labels()
+        .position(position)
+        .label_font((FONT, 11))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
+}
+
+/// A bar series' legend mark: a small filled square of its colour.
+fn swatch(color: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], color.filled())
+}
 
 /// A drawing failure of the chart titled `chart`.
 fn draw_error<E: std::fmt::Display>(chart: &str) -> impl Fn(E) -> ReportError + '_ {

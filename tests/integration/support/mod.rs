@@ -60,13 +60,18 @@ pub fn shared_data_root(test: &str) -> Option<PathBuf> {
     kdgat_jobs::reference_data::shared_dir_or_skip(test).map(|dir| dir.join("data"))
 }
 
-/// Runs `kdgat ARGS` in `dir`, asserting success; returns stdout.
-pub fn run_ok_in(dir: &Path, args: &[&str]) -> String {
-    let out = kdgat()
+/// Runs `kdgat ARGS` in `dir` and returns its output, whatever its exit status.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    kdgat()
         .current_dir(dir)
         .args(args)
         .output()
-        .expect("failed to run the kdgat binary");
+        .expect("failed to run the kdgat binary")
+}
+
+/// Runs `kdgat ARGS` in `dir`, asserting success; returns stdout.
+pub fn run_ok_in(dir: &Path, args: &[&str]) -> String {
+    let out = run_in(dir, args);
     assert!(
         out.status.success(),
         "kdgat {args:?} failed: {}",
