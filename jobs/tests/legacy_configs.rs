@@ -86,11 +86,23 @@ fn legacy_unknown_keys_are_reported_and_missing_keys_default() {
 }
 
 #[test]
-fn builtin_catalog_equals_the_legacy_datasets_yaml() {
+fn builtin_catalog_is_the_legacy_datasets_yaml_and_the_synthetic_dataset() {
     let Some(shared) = shared_dir_or_skip("legacy catalog") else {
         return;
     };
     let legacy =
         kdgat_jobs::catalog::Catalog::from_file(&shared.join("legacy/datasets.yaml")).unwrap();
-    assert_eq!(legacy, kdgat_jobs::catalog::Catalog::builtin());
+    let builtin = kdgat_jobs::catalog::Catalog::builtin();
+    for (name, entry) in legacy.iter() {
+        assert_eq!(builtin.get(name), Some(entry), "{name}");
+    }
+    let added: Vec<&str> = builtin
+        .names()
+        .filter(|n| legacy.get(n).is_none())
+        .collect();
+    assert_eq!(
+        added,
+        [kdgat_jobs::synth::DATASET],
+        "the one dataset kdgat adds"
+    );
 }

@@ -135,15 +135,18 @@ mod tests {
                 .unwrap()
         };
         let first = Started::now();
-        let busy = Instant::now();
+        // Busy until this process has used 0.4 s more CPU (however long the machine takes).
+        let target = first.cpu.unwrap() + 0.4;
         let mut x = 1u64;
-        while busy.elapsed().as_secs_f64() < 0.4 {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        while cpu_seconds().unwrap() < target {
+            for _ in 0..100_000 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
         }
         let first_cpu = cpu_time("first.tsv", &first);
         // A second run in the same process, right after: none of the first one's CPU time.
         let second_cpu = cpu_time("second.tsv", &Started::now());
-        assert!(first_cpu >= 0.3, "{first_cpu}");
+        assert!(first_cpu >= 0.4, "{first_cpu}");
         assert!(second_cpu < 0.15, "{second_cpu}");
     }
 }
