@@ -454,24 +454,54 @@ pub struct ConfigDiffArgs {
 pub enum JobCommand {
     /// Execute one attempt from its spec.json (what a batch job runs)
     #[command(
-        after_help = "Stages: autoencoder (VGAE) and normal (supervised GAT), with KD when the \
-        config has use_kd; evaluation (the variant's trained GAT and VGAE on validation and every \
-        test scenario, metrics.json). On SIGUSR2 or SIGTERM the job finishes its step, writes a resumable \
-        checkpoint into the run directory and exits with status 75; run it again to resume. \
-        precision `16-mixed` uses autocast and a dynamic loss scale on CUDA (fp32 on CPU). \
-        gradient_checkpointing is accepted but has no effect: tch has no activation \
-        recomputation API."
+        after_help = "Stages: graphs (the dataset's graph cache); autoencoder (VGAE), normal \
+        (supervised GAT) and curriculum (GAT on a VGAE-mined curriculum), with KD when the config \
+        has use_kd; fusion (the DQN agent); evaluation (the variant's trained GAT, VGAE and fusion \
+        agent on validation and every test scenario, metrics.json). On SIGUSR2 or SIGTERM a model \
+        stage finishes its step, writes a resumable checkpoint into the run directory and exits \
+        with status 75; run it again to resume. precision `16-mixed` uses autocast and a dynamic \
+        loss scale on CUDA (fp32 on CPU). gradient_checkpointing is accepted but has no effect: \
+        tch has no activation recomputation API."
     )]
     Exec(JobExecArgs),
+    /// Write the spec.json of a model stage's run, for `kdgat job exec --spec` by hand
+    Spec(JobSpecArgs),
 }
 
 /// `kdgat job exec`.
 #[derive(Debug, Args)]
 pub struct JobExecArgs {
-    /// The attempt's spec.json: {"stage" (autoencoder|normal|curriculum|fusion|evaluation), "config",
-    /// "run_dir", "cache_dir", optional "base_dir" and "legacy"}
+    /// The attempt's spec.json (`kdgat job spec` writes one): {"version", "stage", "run_dir",
+    /// "legacy", and "config", "cache_dir", "base_dir" for a model stage or "dataset",
+    /// "data_root", "catalog", "cache_dir", "parquet_root", "on_bad_row" for graphs}
     #[arg(long, value_name = "FILE")]
     pub spec: PathBuf,
+}
+
+/// `kdgat job spec`.
+#[derive(Debug, Args)]
+pub struct JobSpecArgs {
+    /// The stage
+    #[arg(long, value_name = "autoencoder|curriculum|normal|fusion|evaluation")]
+    pub stage: kdgat_jobs::config::Stage,
+    /// The flat config.json to run with
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The run directory (outputs)
+    #[arg(long, value_name = "DIR")]
+    pub run_dir: PathBuf,
+    /// The dataset's graph cache
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: PathBuf,
+    /// What the config's teacher_path is relative to [default: the current directory]
+    #[arg(long, value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
+    /// Train and score as the reference did where kdgat fixed it
+    #[arg(long)]
+    pub legacy: bool,
+    /// Where to write it [default: <run dir>/spec.json]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of a command that is not available yet: they are accepted so that `--help` works and

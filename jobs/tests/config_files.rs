@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use kdgat_jobs::catalog::Catalog;
+use kdgat_jobs::run_dir::BEST_CHECKPOINT;
 use kdgat_jobs::config::{
-    BEST_CHECKPOINT, PipelineConfig, Preset, Stage, StageCheckContext, load_config, run_id,
+    PipelineConfig, Preset, Stage, StageCheckContext, load_config, run_id,
     validate_for_stage,
 };
 

@@ -49,5 +49,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Analytics(command) => analytics::run(&cli.global, command),
         Command::Mlflow(command) => mlflow::run(&cli.global, command),
         Command::Job(JobCommand::Exec(args)) => job::exec(&args),
+        Command::Job(JobCommand::Spec(args)) => job::spec(&args),
     }
 }

@@ -101,10 +101,11 @@ mod local {
     use std::path::Path;
 
     use kdgat_jobs::config::{PipelineConfig, Stage, Variant, load_config};
-    use kdgat_jobs::stages::{self, JobSpec, write_config};
+    use kdgat_jobs::run_dir::{JobSpec, ModelWork, Work};
+    use kdgat_jobs::stages::{self, write_config};
     use kdgat_jobs::training::engine::Outcome;
     use kdgat_jobs::training::preempt::StopFlag;
-    use serde_json::{Value, json};
+    use serde_json::Value;
 
     use crate::commands::job::stage_error;
     use crate::error::Preempted;
@@ -137,19 +138,23 @@ mod local {
         // Joined to an absolute path, `here.join` leaves it as it is.
         let here = std::env::current_dir()?;
         write_config(config, &run_dir.join("input-config.json")).map_err(stage_error)?;
-        let spec_path = run_dir.join("spec.json");
-        let spec = json!({
-            "stage": stage.as_str(),
-            "config": "input-config.json",
-            "run_dir": ".",
-            "cache_dir": here.join(cache_dir),
-            "base_dir": here,
-            "legacy": legacy,
-        });
-        std::fs::write(&spec_path, serde_json::to_vec_pretty(&spec)?)?;
-        let spec = JobSpec::load(&spec_path).map_err(stage_error)?;
+        let work = ModelWork {
+            stage,
+            config: run_dir.join("input-config.json"),
+            cache_dir: here.join(cache_dir),
+            base_dir: here.clone(),
+            upstream: Default::default(),
+        };
+        let spec = JobSpec {
+            run_dir: here.join(run_dir),
+            legacy,
+            work: Work::Model(work.clone()),
+            resume: true,
+            inputs: Default::default(),
+        };
+        spec.write(&run_dir.join("spec.json"))?;
         println!("== {name} ({stage})");
-        match stages::run(&spec, stop).map_err(stage_error)? {
+        match stages::run(&spec, &work, stop).map_err(stage_error)? {
             Outcome::Finished {
                 epochs, best_epoch, ..
             } => {

@@ -8,6 +8,7 @@
 
 mod analytics;
 mod backfill;
+mod change;
 pub mod envelope;
 mod error;
 mod export;
@@ -19,11 +20,12 @@ pub use analytics::{Analytics, LeaderboardFilters, QueryTable};
 pub use backfill::{
     BackfillReport, RUN_OUTPUTS, flatten_metrics, populate, run_dirs, teacher_run_id,
 };
+pub use change::Change;
 pub use error::StoreError;
 pub use export::{SCHEMA_SQL, export_sqlite};
 pub use ids::{RunIdParts, parse_run_id};
 pub use records::{
-    AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, InFlightBatch, MetricMarks,
-    MetricRecord, RunRecord, RunStatus, SweepRecord, TrackedRun,
+    AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, FollowRecord, InFlightBatch,
+    MetricMarks, MetricRecord, NewEvent, RunRecord, RunStatus, SweepRecord, TrackedRun,
 };
 pub use store::Store;

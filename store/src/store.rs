@@ -17,27 +17,28 @@ use crate::records::{
 /// The state store.
 pub struct Store {
     path: PathBuf,
-    db: sled::Db,
-    trees: Trees,
+    pub(crate) db: sled::Db,
+    pub(crate) trees: Trees,
 }
 
-struct Trees {
-    datasets: sled::Tree,
-    sweeps: sled::Tree,
-    runs: sled::Tree,
-    attempts: sled::Tree,
-    events: sled::Tree,
-    metrics: sled::Tree,
-    outbox: sled::Tree,
-    benchmarks: sled::Tree,
-    tracked_runs: sled::Tree,
-    metric_marks: sled::Tree,
+pub(crate) struct Trees {
+    pub(crate) datasets: sled::Tree,
+    pub(crate) sweeps: sled::Tree,
+    pub(crate) runs: sled::Tree,
+    pub(crate) attempts: sled::Tree,
+    pub(crate) events: sled::Tree,
+    pub(crate) metrics: sled::Tree,
+    pub(crate) outbox: sled::Tree,
+    pub(crate) benchmarks: sled::Tree,
+    pub(crate) tracked_runs: sled::Tree,
+    pub(crate) metric_marks: sled::Tree,
+    pub(crate) follows: sled::Tree,
 }
 
 /// Key part separator: run ids and names never contain NUL.
 const SEP: u8 = 0;
 
-fn key(parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn key(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&SEP)
 }
 
@@ -78,6 +79,7 @@ impl Store {
             benchmarks: tree("benchmarks")?,
             tracked_runs: tree("tracked_runs")?,
             metric_marks: tree("metric_marks")?,
+            follows: tree("follows")?,
         };
         Ok(Store {
             path: path.to_path_buf(),
@@ -86,7 +88,7 @@ impl Store {
         })
     }
 
-    fn sled_err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
+    pub(crate) fn sled_err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
         |source| StoreError::Sled {
             path: self.path.clone(),
             source,
@@ -106,7 +108,7 @@ impl Store {
         Ok(())
     }
 
-    fn get<T: DeserializeOwned>(
+    pub(crate) fn get<T: DeserializeOwned>(
         &self,
         tree: &sled::Tree,
         kind: Kind,
@@ -125,7 +127,7 @@ impl Store {
         }
     }
 
-    fn all<T: DeserializeOwned>(
+    pub(crate) fn all<T: DeserializeOwned>(
         &self,
         tree: &sled::Tree,
         kind: Kind,
@@ -215,7 +217,7 @@ impl Store {
         self.put(&self.trees.attempts, Kind::Attempt, &k, record)
     }
 
-    /// Appends to a run's event log; returns the event's position.
+    /// Appends to a run's event log; returns the event's place in the store's order.
     pub fn append_event(
         &self,
         run_id: &str,
@@ -223,21 +225,7 @@ impl Store {
         kind: &str,
         payload: &str,
     ) -> Result<u64, StoreError> {
-        let prefix = key(&[run_id.as_bytes(), b""]);
-        let last = self
-            .trees
-            .events
-            .scan_prefix(&prefix)
-            .next_back()
-            .transpose()
-            .map_err(self.sled_err())?;
-        let seq = match last {
-            Some((k, _)) => k
-                .get(k.len() - 8..)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, |b| u64::from_be_bytes(b) + 1),
-            None => 0,
-        };
+        let seq = self.db.generate_id().map_err(self.sled_err())?;
         let record = EventRecord {
             run_id: run_id.to_string(),
             seq,

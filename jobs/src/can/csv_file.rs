@@ -24,6 +24,16 @@ pub enum BadRowPolicy {
     Skip,
 }
 
+impl BadRowPolicy {
+    /// Its name on the command line and in specs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BadRowPolicy::Fail => "fail",
+            BadRowPolicy::Skip => "skip",
+        }
+    }
+}
+
 impl FromStr for BadRowPolicy {
     type Err = String;
 

@@ -18,6 +18,6 @@ pub use overrides::{Override, apply_overrides};
 pub use pipeline::{MemoryEstimation, ModelSize, MonitorMode, PipelineConfig, SchedulerType};
 pub use presets::{ModelKind, Preset};
 pub use stage::{Stage, run_id, run_name};
-pub use validate::{BEST_CHECKPOINT, StageCheckContext, unnamed_teacher, validate_for_stage};
+pub use validate::{StageCheckContext, unnamed_teacher, validate_for_stage};
 pub use variant::Variant;
 pub use views::{DqnConfig, FusionConfig, GatConfig, KdConfig, VgaeConfig};

@@ -8,9 +8,8 @@ use super::error::ConfigError;
 use super::pipeline::{ModelSize, PipelineConfig};
 use super::stage::{Stage, run_id};
 use crate::catalog::Catalog;
+use crate::run_dir::{BEST_CHECKPOINT, CONFIG};
 
-/// The file name of a stage's best checkpoint in its run directory.
-pub const BEST_CHECKPOINT: &str = "best_model.safetensors";
 
 /// What stage validation looks at on disk.
 #[derive(Debug, Clone)]
@@ -161,7 +160,7 @@ fn check_teacher(config: &PipelineConfig, ctx: &StageCheckContext<'_>, problems:
             checkpoint.display()
         ));
     }
-    let frozen = checkpoint.with_file_name("config.json");
+    let frozen = checkpoint.with_file_name(CONFIG);
     if !frozen.is_file() {
         problems.push(format!(
             "teacher_path: teacher config {} does not exist",
@@ -181,7 +180,7 @@ fn check_prerequisites(
         .iter()
         .filter_map(|&upstream| {
             let dir = stage_dir(config, upstream, ctx);
-            let complete = dir.join(BEST_CHECKPOINT).is_file() && dir.join("config.json").is_file();
+            let complete = dir.join(BEST_CHECKPOINT).is_file() && dir.join(CONFIG).is_file();
             (!complete).then(|| {
                 format!(
                     "{} (checkpoint and config.json in {})",

@@ -125,8 +125,28 @@ pub fn test_file_name(scenario: &str) -> String {
     format!("{scenario}.kgc")
 }
 
-/// Checks a cache directory against the captures and mode it should reflect.
+/// Checks a cache directory against the captures and mode it should reflect, its files included.
 pub fn check(dir: &Path, mode: GraphMode, expected: &[SourceFingerprint]) -> CacheState {
+    let meta = match check_metadata(dir, mode, expected) {
+        CacheState::Fresh(meta) => meta,
+        other => return other,
+    };
+    let files = std::iter::once(TRAIN_FILE.to_string())
+        .chain(meta.test_scenarios.iter().map(|(s, _)| test_file_name(s)));
+    for file in files {
+        if let Err(err) = cache_file::load(&dir.join(&file)) {
+            return CacheState::Corrupt(err.to_string());
+        }
+    }
+    if load_vocab(dir).is_err() {
+        return CacheState::Corrupt(format!("{VOCAB_FILE} is missing or unreadable"));
+    }
+    CacheState::Fresh(meta)
+}
+
+/// The cheap part of [`check`]: the metadata alone against the captures and mode, no graph file
+/// read (what a plan needs to know whether the cache will be rebuilt).
+pub fn check_metadata(dir: &Path, mode: GraphMode, expected: &[SourceFingerprint]) -> CacheState {
     let Ok(text) = std::fs::read_to_string(dir.join(METADATA_FILE)) else {
         return CacheState::Missing;
     };
@@ -148,16 +168,6 @@ pub fn check(dir: &Path, mode: GraphMode, expected: &[SourceFingerprint]) -> Cac
     }
     if meta.sources != expected {
         return CacheState::Stale("the captures changed since it was built".into());
-    }
-    let files = std::iter::once(TRAIN_FILE.to_string())
-        .chain(meta.test_scenarios.iter().map(|(s, _)| test_file_name(s)));
-    for file in files {
-        if let Err(err) = cache_file::load(&dir.join(&file)) {
-            return CacheState::Corrupt(err.to_string());
-        }
-    }
-    if load_vocab(dir).is_err() {
-        return CacheState::Corrupt(format!("{VOCAB_FILE} is missing or unreadable"));
     }
     CacheState::Fresh(Box::new(meta))
 }

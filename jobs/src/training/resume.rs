@@ -60,7 +60,7 @@ struct Generation {
     generation: u64,
 }
 
-const STATE: &str = "resume.json";
+const STATE: &str = crate::run_dir::RESUME;
 
 fn tensors_path(run_dir: &Path, generation: u64) -> PathBuf {
     run_dir.join(format!("resume-{generation}.safetensors"))
