@@ -6,5 +6,6 @@
 //! i.e. one batch job (SLURM) or one child process (local executor); a *sweep* is the runs one
 //! `kdgat submit` launched, planned by [`plan`].
 
+pub mod import;
 pub mod plan;
 pub mod settings;

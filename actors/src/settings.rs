@@ -202,8 +202,9 @@ impl Settings {
         };
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
-            let from_file: toml::Table =
-                text.parse().map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+            let from_file: toml::Table = text
+                .parse()
+                .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
             merge(&mut table, from_file);
         }
         for (name, raw) in env {
@@ -216,7 +217,11 @@ impl Settings {
                 .iter()
                 .find_map(|(prefix, section)| Some((section, rest.strip_prefix(prefix)?)))
             {
-                section.iter().map(|s| s.to_string()).chain([key.to_ascii_lowercase()]).collect()
+                section
+                    .iter()
+                    .map(|s| s.to_string())
+                    .chain([key.to_ascii_lowercase()])
+                    .collect()
             } else {
                 continue;
             };
@@ -286,7 +291,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -294,9 +302,15 @@ mod tests {
         let s = Settings::load_with(None, env(&[])).unwrap();
         assert_eq!(s.scheduler, SchedulerKind::Local);
         let t = &s.resources.train;
-        assert_eq!((t.time_minutes, t.mem_mb, t.cpus, t.gpus), (360, 128_000, 16, 1));
+        assert_eq!(
+            (t.time_minutes, t.mem_mb, t.cpus, t.gpus),
+            (360, 128_000, 16, 1)
+        );
         let e = &s.resources.evaluation;
-        assert_eq!((e.time_minutes, e.mem_mb, e.cpus, e.gpus), (120, 32_000, 8, 1));
+        assert_eq!(
+            (e.time_minutes, e.mem_mb, e.cpus, e.gpus),
+            (120, 32_000, 8, 1)
+        );
     }
 
     #[test]
@@ -322,7 +336,11 @@ mod tests {
         assert_eq!(s.slurm.partition.as_deref(), Some("gpu"));
         assert_eq!(s.slurm.account.as_deref(), Some("PAS3209"));
         let t = &s.resources.train;
-        assert_eq!((t.mem_mb, t.time_minutes, t.cpus), (64_000, 10, 16), "partial sections");
+        assert_eq!(
+            (t.mem_mb, t.time_minutes, t.cpus),
+            (64_000, 10, 16),
+            "partial sections"
+        );
         assert_eq!(s.resources.evaluation.gpu_type.as_deref(), Some("v100"));
     }
 
@@ -337,8 +355,13 @@ mod tests {
             ("[resources.train]\ncpus = \"many\"\n", "cpus"),
         ] {
             std::fs::write(&path, text).unwrap();
-            let err = Settings::load_with(Some(&path), env(&[])).unwrap_err().to_string();
-            assert!(err.contains("cluster.toml") && err.contains(want), "{text}: {err}");
+            let err = Settings::load_with(Some(&path), env(&[]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("cluster.toml") && err.contains(want),
+                "{text}: {err}"
+            );
         }
         let err = Settings::load_with(None, env(&[("KDGAT_SLURM_PARTITON", "gpu")]))
             .unwrap_err()

@@ -4,11 +4,10 @@
 use std::path::Path;
 
 use kdgat_jobs::catalog::Catalog;
-use kdgat_jobs::run_dir::BEST_CHECKPOINT;
 use kdgat_jobs::config::{
-    PipelineConfig, Preset, Stage, StageCheckContext, load_config, run_id,
-    validate_for_stage,
+    PipelineConfig, Preset, Stage, StageCheckContext, load_config, run_id, validate_for_stage,
 };
+use kdgat_jobs::run_dir::BEST_CHECKPOINT;
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);

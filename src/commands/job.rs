@@ -9,12 +9,11 @@ use crate::error::UserError;
 
 /// Runs the attempt.
 pub fn exec(args: &JobExecArgs) -> anyhow::Result<()> {
-    let spec =
-        JobSpec::load(&args.spec).map_err(|e| UserError::InvalidData(Box::new(e)))?;
+    let spec = JobSpec::load(&args.spec).map_err(|e| UserError::InvalidData(Box::new(e)))?;
     match &spec.work {
         Work::Graphs(work) => {
             let report = kdgat_jobs::graph::run_graphs_job(&spec, work)
-                .map_err(|e| super::graphs::ensure_error(e))?;
+                .map_err(super::graphs::ensure_error)?;
             super::graphs::print_report(&report, false)
         }
         Work::Model(work) => exec_model(&spec, work),
@@ -31,7 +30,11 @@ pub fn spec(args: &JobSpecArgs) -> anyhow::Result<()> {
             stage: args.stage,
             config: here.join(&args.config),
             cache_dir: here.join(&args.cache_dir),
-            base_dir: here.join(args.base_dir.as_deref().unwrap_or(std::path::Path::new("."))),
+            base_dir: here.join(
+                args.base_dir
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(".")),
+            ),
             upstream: Default::default(),
         }),
         resume: true,

@@ -1,8 +1,9 @@
 //! `kdgat mlflow sync`: optionally queues the tracking operations of a run directory tree (nested
 //! under a sweep's parent run), then delivers the store's MLflow outbox exactly once.
 
+use kdgat_actors::import::{run_dir_ops, run_dirs};
 use kdgat_jobs::timestamp::utc_now_iso8601;
-use kdgat_tracking::run_dir::{find_run_dirs, run_dir_ops, sweep_start};
+use kdgat_tracking::reference::sweep_start;
 use kdgat_tracking::{Drainer, MlflowClient, TrackingConfig, TrackingError};
 use serde_json::json;
 
@@ -46,8 +47,9 @@ fn sync(global: &GlobalArgs, args: &MlflowSyncArgs) -> anyhow::Result<()> {
         )
         .unwrap_or(i64::MAX);
         let mut ops = vec![sweep_start(&sweep, now_ms)];
-        for run_dir in find_run_dirs(runs_dir).map_err(invalid)? {
-            ops.extend(run_dir_ops(runs_dir, &run_dir, Some(&sweep)).map_err(invalid)?);
+        let import_error = |e| UserError::InvalidData(Box::new(e));
+        for run_dir in run_dirs(runs_dir).map_err(import_error)? {
+            ops.extend(run_dir_ops(runs_dir, &run_dir, Some(&sweep)).map_err(import_error)?);
         }
         // Check everything before queueing anything: a bad directory queues nothing.
         for op in &ops {

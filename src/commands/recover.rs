@@ -4,12 +4,14 @@
 
 use std::path::Path;
 
+use kdgat_actors::import::populate;
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
 use kdgat_jobs::graph::cache::{CacheMetadata, METADATA_FILE};
 use kdgat_jobs::ingest::attack_types;
-use kdgat_store::{DatasetRecord, export_sqlite, populate};
+use kdgat_store::{DatasetRecord, export_sqlite};
 
 use crate::cli::{GlobalArgs, RecoverArgs};
+use crate::error::UserError;
 
 /// Backfills the store and refreshes the export.
 pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
@@ -20,7 +22,8 @@ pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
         store.put_dataset(&record)?;
         datasets += 1;
     }
-    let report = populate(&store, &args.runs_dir)?;
+    let report =
+        populate(&store, &args.runs_dir).map_err(|e| UserError::InvalidData(Box::new(e)))?;
     let export = super::db::default_export(&global.state_dir);
     export_sqlite(&store, &export)?;
     println!(

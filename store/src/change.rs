@@ -43,7 +43,14 @@ impl Store {
             return Ok(());
         }
         let t = &self.trees;
-        let result = (&t.sweeps, &t.runs, &t.attempts, &t.events, &t.follows, &t.outbox)
+        let result = (
+            &t.sweeps,
+            &t.runs,
+            &t.attempts,
+            &t.events,
+            &t.follows,
+            &t.outbox,
+        )
             .transaction(|(sweeps, runs, attempts, events, follows, outbox)| {
                 for s in &change.sweeps {
                     sweeps.insert(s.sweep_id.as_bytes(), envelope::encode(Kind::Sweep, s))?;
@@ -165,7 +172,9 @@ mod tests {
             ..Change::default()
         };
         store.commit(&change).unwrap();
-        store.append_event("d/teacher_fusion", "t", "retry", "{}").unwrap();
+        store
+            .append_event("d/teacher_fusion", "t", "retry", "{}")
+            .unwrap();
         let kinds: Vec<String> = store
             .events(Some("d/teacher_fusion"))
             .unwrap()
@@ -174,13 +183,24 @@ mod tests {
             .collect();
         assert_eq!(kinds, ["started", "epoch", "finished", "retry"]);
         assert_eq!(store.follow("d/teacher_fusion").unwrap().offset, 120);
-        assert_eq!(store.follow("other").unwrap(), FollowRecord {
-            run_id: "other".into(),
-            ..FollowRecord::default()
-        });
-        let ops: Vec<String> = store.outbox().unwrap().into_iter().map(|(_, o)| o).collect();
+        assert_eq!(
+            store.follow("other").unwrap(),
+            FollowRecord {
+                run_id: "other".into(),
+                ..FollowRecord::default()
+            }
+        );
+        let ops: Vec<String> = store
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .map(|(_, o)| o)
+            .collect();
         assert_eq!(ops, ["{\"op\":1}", "{\"op\":2}"]);
-        assert_eq!(store.run("d/teacher_fusion").unwrap().unwrap().status, RunStatus::Pending);
+        assert_eq!(
+            store.run("d/teacher_fusion").unwrap().unwrap().status,
+            RunStatus::Pending
+        );
         drop(store);
         let store = Store::open(&dir.path().join("store")).unwrap();
         assert_eq!(store.events(None).unwrap().len(), 4, "durable");

@@ -119,7 +119,11 @@ mod tests {
         );
         let mut v1 = bytes.clone();
         v1[2..4].copy_from_slice(&1u16.to_le_bytes());
-        assert_eq!(decode::<RunRecord>(Kind::Run, &v1).unwrap(), run(), "v1 runs read as they are");
+        assert_eq!(
+            decode::<RunRecord>(Kind::Run, &v1).unwrap(),
+            run(),
+            "v1 runs read as they are"
+        );
         let mut older = bytes.clone();
         older[2..4].copy_from_slice(&0u16.to_le_bytes());
         assert!(

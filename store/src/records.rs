@@ -206,8 +206,8 @@ pub struct MetricRecord {
     pub value: f64,
 }
 
-/// A run's resource use as Snakemake's `benchmark.tsv` records it (first data row); `None` where the
-/// file has `-` or `NA`.
+/// A run's resource use as Snakemake's `benchmark.tsv` records it (its first data row, read by the
+/// run-directory contract); `None` where the file has `-` or `NA`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
@@ -225,44 +225,6 @@ pub struct BenchmarkRecord {
     pub io_out: Option<f64>,
     pub mean_load: Option<f64>,
     pub cpu_time: Option<f64>,
-}
-
-impl BenchmarkRecord {
-    /// Parses a `benchmark.tsv`: a header with Snakemake's columns, then at least one row.
-    pub fn parse_tsv(run_id: &str, text: &str) -> Result<BenchmarkRecord, String> {
-        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-        let header: Vec<&str> = lines.next().ok_or("empty file")?.split('\t').collect();
-        let row: Vec<&str> = lines.next().ok_or("no data row")?.split('\t').collect();
-        if header.len() != row.len() {
-            return Err(format!(
-                "{} columns in the header, {} in the first row",
-                header.len(),
-                row.len()
-            ));
-        }
-        let cell = |name: &str| {
-            header
-                .iter()
-                .position(|h| h.trim() == name)
-                .map(|i| row[i].trim())
-        };
-        let number = |name: &str| cell(name).and_then(|v| v.parse::<f64>().ok());
-        Ok(BenchmarkRecord {
-            run_id: run_id.to_string(),
-            s: number("s"),
-            hms: cell("h:m:s")
-                .filter(|v| !v.is_empty() && *v != "-" && *v != "NA")
-                .map(str::to_string),
-            max_rss: number("max_rss"),
-            max_vms: number("max_vms"),
-            max_uss: number("max_uss"),
-            max_pss: number("max_pss"),
-            io_in: number("io_in"),
-            io_out: number("io_out"),
-            mean_load: number("mean_load"),
-            cpu_time: number("cpu_time"),
-        })
-    }
 }
 
 /// Where a tracked run lives on the MLflow server: the tracking drain's map from our run key (the

@@ -83,14 +83,20 @@ fn write_through_events_and_outbox() {
     let other = store
         .append_event("hcrl_sa/other", "t", "started", "{}")
         .unwrap();
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]) && seqs[2] < other, "{seqs:?} {other}");
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]) && seqs[2] < other,
+        "{seqs:?} {other}"
+    );
     let payloads: Vec<String> = store
         .events(Some("hcrl_sa/teacher_curriculum"))
         .unwrap()
         .into_iter()
         .map(|e| e.payload)
         .collect();
-    assert_eq!(payloads, ["{\"epoch\":0}", "{\"epoch\":1}", "{\"epoch\":2}"]);
+    assert_eq!(
+        payloads,
+        ["{\"epoch\":0}", "{\"epoch\":1}", "{\"epoch\":2}"]
+    );
 
     let a = store.push_outbox(r#"{"op":"log_metric"}"#).unwrap();
     let b = store.push_outbox(r#"{"op":"set_tag"}"#).unwrap();
@@ -181,7 +187,11 @@ fn acknowledged_transitions_survive_sigkill() {
         );
         let last = store.run("crash/run").unwrap().and_then(|r| r.config_json);
         if let Some(n) = seqs.len().checked_sub(1) {
-            assert_eq!(last, Some(format!("{{\"last\":{n}}}")), "round {round}: run and event apart");
+            assert_eq!(
+                last,
+                Some(format!("{{\"last\":{n}}}")),
+                "round {round}: run and event apart"
+            );
         }
         if let Some(last) = acknowledged {
             assert!(
@@ -195,52 +205,5 @@ fn acknowledged_transitions_survive_sigkill() {
     assert!(
         acknowledged.is_some_and(|n| n > 25),
         "the writer never got going: {acknowledged:?}"
-    );
-}
-
-#[test]
-fn backfill_reads_snakemake_benchmark_files_into_the_export() {
-    let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("runs/hcrl_sa/teacher_curriculum");
-    std::fs::create_dir_all(&run_dir).unwrap();
-    std::fs::write(
-        run_dir.join("config.json"),
-        r#"{"dataset": "hcrl_sa", "teacher_path": ""}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        run_dir.join("benchmark.tsv"),
-        "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n\
-         1234.5\t0:20:34\t2048.1\t4096.0\t-\t1900.2\t10.0\t20.0\t95.5\t1180.0\n",
-    )
-    .unwrap();
-    let store = Store::open(&dir.path().join("store")).unwrap();
-    let report = kdgat_store::populate(&store, &dir.path().join("runs")).unwrap();
-    assert_eq!((report.runs, report.benchmarks), (1, 1));
-    let bench = &store.benchmarks().unwrap()[0];
-    assert_eq!(
-        (bench.s, bench.hms.as_deref(), bench.max_uss, bench.cpu_time),
-        (Some(1234.5), Some("0:20:34"), None, Some(1180.0))
-    );
-    let db = dir.path().join("project.db");
-    kdgat_store::export_sqlite(&store, &db).unwrap();
-    let table = kdgat_store::Analytics::open(&db)
-        .unwrap()
-        .query("SELECT \"h:m:s\", max_rss FROM benchmarks", &[])
-        .unwrap();
-    assert_eq!(
-        table.rows,
-        vec![vec![
-            serde_json::json!("0:20:34"),
-            serde_json::json!(2048.1)
-        ]]
-    );
-
-    std::fs::write(run_dir.join("benchmark.tsv"), "s\th:m:s\n1.0\n").unwrap();
-    let err = kdgat_store::populate(&store, &dir.path().join("runs")).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("benchmark.tsv: 2 columns in the header, 1 in the first row"),
-        "{err}"
     );
 }

@@ -4,10 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use kdgat_actors::import::populate;
 use kdgat_jobs::reference_data::shared_dir_or_skip;
-use kdgat_store::{
-    Analytics, LeaderboardFilters, RunStatus, Store, StoreError, export_sqlite, populate,
-};
+use kdgat_store::{Analytics, LeaderboardFilters, RunStatus, Store, StoreError, export_sqlite};
 
 fn legacy_runs_dir(test: &str) -> Option<PathBuf> {
     shared_dir_or_skip(test).map(|shared| shared.join("legacy/experimentruns"))

@@ -10,8 +10,9 @@
 //!   their `kdgat.run_key` tag before being created, and metrics carry per-(key, step) high-water
 //!   marks in the store, with the batch in flight reconciled against the server after any
 //!   uncertain outcome.
-//! - [`run_dir`]: the operations that describe a finished run directory (ours or the legacy
-//!   pipeline's), as the reference logged them.
+//! - [`reference`]: the reference pipeline's logging conventions (sweep parent runs, `model_arch`,
+//!   params as Python printed them), shared by whatever produces operations (the supervisor, the
+//!   run-directory import).
 
 mod client;
 mod config;
@@ -19,8 +20,8 @@ mod drain;
 mod error;
 pub mod limits;
 mod ops;
+pub mod reference;
 mod retry;
-pub mod run_dir;
 mod wire;
 
 pub use client::MlflowClient;

@@ -66,14 +66,15 @@ pub fn decide(
     let nothing = Observed::nothing();
     for run in &plan.runs {
         let obs = observed.get(&run.run_id).unwrap_or(&nothing);
-        let rerun_dep = run.deps.iter().find(|d| {
-            decisions
-                .get(d.as_str())
-                .is_none_or(Freshness::runs)
-        });
+        let rerun_dep = run
+            .deps
+            .iter()
+            .find(|d| decisions.get(d.as_str()).is_none_or(Freshness::runs));
         let changed_dep = run.deps.iter().find(|d| {
             let now = observed.get(d.as_str()).and_then(|o| o.stamp.as_ref());
-            obs.inputs.get(d.as_str()).is_some_and(|then| Some(then) != now)
+            obs.inputs
+                .get(d.as_str())
+                .is_some_and(|then| Some(then) != now)
         });
         let run_because = |why: String| Freshness::Run { why, resume: false };
         let decision = if force {
@@ -130,7 +131,11 @@ mod tests {
 
     #[test]
     fn only_what_is_downstream_of_a_change_reruns() {
-        let plan = plan(&request(&[Variant::Teacher, Variant::StudentKd]), &["hcrl_sa"]).unwrap();
+        let plan = plan(
+            &request(&[Variant::Teacher, Variant::StudentKd]),
+            &["hcrl_sa"],
+        )
+        .unwrap();
         // Everything finished, each run built on its dependencies' current stamps.
         let mut observed: BTreeMap<String, Observed> = BTreeMap::new();
         for run in &plan.runs {
@@ -138,11 +143,17 @@ mod tests {
             observed.insert(run.run_id.clone(), finished("t0", &inputs));
         }
         assert!(running(&decide(&plan, &observed, false)).is_empty());
-        assert_eq!(running(&decide(&plan, &observed, true)).len(), plan.runs.len());
+        assert_eq!(
+            running(&decide(&plan, &observed, true)).len(),
+            plan.runs.len()
+        );
 
         // The teacher's fusion config changed: it, its evaluation and the student's fusion and
         // evaluation rerun; nothing upstream, and not the student's autoencoder or curriculum.
-        observed.get_mut("hcrl_sa/teacher_fusion").unwrap().config_matches = false;
+        observed
+            .get_mut("hcrl_sa/teacher_fusion")
+            .unwrap()
+            .config_matches = false;
         let decisions = decide(&plan, &observed, false);
         assert_eq!(
             running(&decisions),
@@ -162,8 +173,14 @@ mod tests {
         );
 
         // The teacher's curriculum finished again since the student's was built on it.
-        observed.get_mut("hcrl_sa/teacher_fusion").unwrap().config_matches = true;
-        observed.get_mut("hcrl_sa/teacher_curriculum").unwrap().stamp = Some("t1".into());
+        observed
+            .get_mut("hcrl_sa/teacher_fusion")
+            .unwrap()
+            .config_matches = true;
+        observed
+            .get_mut("hcrl_sa/teacher_curriculum")
+            .unwrap()
+            .stamp = Some("t1".into());
         let decisions = decide(&plan, &observed, false);
         assert!(decisions["hcrl_sa/student_curriculum_kd"].runs());
         assert!(decisions["hcrl_sa/teacher_fusion"].runs());
@@ -185,8 +202,10 @@ mod tests {
             decisions["hcrl_sa/teacher_curriculum"],
             Freshness::Run { resume: true, .. }
         ));
-        observed.get_mut("hcrl_sa/teacher_autoencoder").unwrap().completion =
-            Completion::Failed("oom".into());
+        observed
+            .get_mut("hcrl_sa/teacher_autoencoder")
+            .unwrap()
+            .completion = Completion::Failed("oom".into());
         let decisions = decide(&plan, &observed, false);
         assert_eq!(
             decisions["hcrl_sa/teacher_autoencoder"],

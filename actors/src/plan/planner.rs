@@ -252,7 +252,11 @@ fn model_run(
             .rev()
             .find(|r| {
                 r.dataset == dataset
-                    && r.kind == RunKind::Model { variant: Variant::Teacher, stage }
+                    && r.kind
+                        == RunKind::Model {
+                            variant: Variant::Teacher,
+                            stage,
+                        }
                     && point_matches(request, r, point)
             })
             .ok_or(PlanError::Empty("the teacher's runs"))?;

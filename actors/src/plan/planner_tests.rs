@@ -27,7 +27,12 @@ fn ids(plan: &Plan) -> Vec<&str> {
 }
 
 fn deps<'a>(plan: &'a Plan, id: &str) -> Vec<&'a str> {
-    plan.run(id).unwrap().deps.iter().map(String::as_str).collect()
+    plan.run(id)
+        .unwrap()
+        .deps
+        .iter()
+        .map(String::as_str)
+        .collect()
 }
 
 #[test]
@@ -116,16 +121,24 @@ fn overrides_apply_to_their_stage_and_a_grid_shares_what_it_does_not_change() {
     assert_eq!(plan.runs.len(), 2 * (1 + 1 + 3 * 2));
     let ae = plan.run("hcrl_sa/teacher_autoencoder").unwrap();
     assert_eq!(ae.config.as_ref().unwrap().max_epochs, 3);
-    let cur = plan.run("hcrl_sa/teacher_curriculum.curriculum-lr-0.1").unwrap();
+    let cur = plan
+        .run("hcrl_sa/teacher_curriculum.curriculum-lr-0.1")
+        .unwrap();
     let config = cur.config.as_ref().unwrap();
     assert_eq!((config.lr, config.max_epochs), (0.1, 3));
     assert_eq!(
         cur.run_dir,
         Path::new("/runs/hcrl_sa/teacher_curriculum.curriculum-lr-0.1")
     );
-    let fusion = plan.run("hcrl_sa/teacher_fusion.curriculum-lr-0.1").unwrap();
+    let fusion = plan
+        .run("hcrl_sa/teacher_fusion.curriculum-lr-0.1")
+        .unwrap();
     assert!(fusion.deps.contains(&cur.run_id));
-    assert_ne!(fusion.config.as_ref().unwrap().lr, 0.1, "fusion keeps its lr");
+    assert_ne!(
+        fusion.config.as_ref().unwrap().lr,
+        0.1,
+        "fusion keeps its lr"
+    );
 }
 
 #[test]
@@ -137,12 +150,18 @@ fn a_grid_over_every_stage_labels_the_students_teacher_consistently() {
         values: vec!["0.5".into(), "0.7".into()],
     });
     let plan = plan(&r, KNOWN).unwrap();
-    let student = plan.run("hcrl_sa/student_autoencoder_kd.kd_alpha-0.5").unwrap();
+    let student = plan
+        .run("hcrl_sa/student_autoencoder_kd.kd_alpha-0.5")
+        .unwrap();
     assert_eq!(
         student.config.as_ref().unwrap().teacher_path,
         "/runs/hcrl_sa/teacher_autoencoder.kd_alpha-0.5/best_model.safetensors"
     );
-    assert!(student.deps.contains(&"hcrl_sa/teacher_autoencoder.kd_alpha-0.5".to_string()));
+    assert!(
+        student
+            .deps
+            .contains(&"hcrl_sa/teacher_autoencoder.kd_alpha-0.5".to_string())
+    );
 }
 
 #[test]
@@ -160,8 +179,16 @@ fn bad_requests_are_refused_with_what_is_wrong() {
         value: "-1".into(),
     });
     let err = plan(&r, KNOWN).unwrap_err().to_string();
-    assert!(err.contains("teacher_fusion") && err.contains("lr"), "{err}");
+    assert!(
+        err.contains("teacher_fusion") && err.contains("lr"),
+        "{err}"
+    );
     let mut r = request(&[Variant::Teacher]);
     r.name = "a/b".into();
-    assert!(plan(&r, KNOWN).unwrap_err().to_string().contains("sweep name"));
+    assert!(
+        plan(&r, KNOWN)
+            .unwrap_err()
+            .to_string()
+            .contains("sweep name")
+    );
 }

@@ -199,7 +199,10 @@ mod tests {
         let (fixed, grid) = parse_sets(&raw).unwrap();
         assert_eq!(fixed.len(), 2);
         assert_eq!(fixed[1].key, "vgae_hidden_dims");
-        assert_eq!(fixed[1].value, "480,240,48", "a list field's commas are the list's");
+        assert_eq!(
+            fixed[1].value, "480,240,48",
+            "a list field's commas are the list's"
+        );
         assert_eq!(grid.len(), 2);
         assert_eq!(grid[0].values, ["0.001", "0.01"]);
         assert_eq!(grid[1].stage, Some(Stage::Curriculum));
@@ -218,18 +221,36 @@ mod tests {
             assert!(err.contains(want), "{raw}: {err}");
         }
         let twice = ["lr=1,2".to_string(), "lr=3,4".to_string()];
-        assert!(parse_sets(&twice).unwrap_err().to_string().contains("already"));
+        assert!(
+            parse_sets(&twice)
+                .unwrap_err()
+                .to_string()
+                .contains("already")
+        );
     }
 
     #[test]
     fn names_that_become_paths_cannot_escape() {
-        for bad in ["", "..", "../x", "/abs", "a/b", "a b", ".hidden", "-x", "ü", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "..",
+            "../x",
+            "/abs",
+            "a/b",
+            "a b",
+            ".hidden",
+            "-x",
+            "ü",
+            &"x".repeat(65),
+        ] {
             assert!(check_name("dataset", bad, false).is_err(), "{bad:?}");
         }
         assert!(check_name("sweep", "a.b", false).is_err());
         check_name("sweep", "lr-sweep.2", true).unwrap();
         check_name("dataset", "set_01", false).unwrap();
-        let err = check_name("dataset", "../etc", false).unwrap_err().to_string();
+        let err = check_name("dataset", "../etc", false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("dataset") && err.contains("../etc"), "{err}");
     }
 }

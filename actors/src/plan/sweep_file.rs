@@ -148,7 +148,10 @@ vgae_hidden_dims = [[480, 240, 48], [256, 128, 32]]
         assert_eq!(file.name.as_deref(), Some("lr-sweep"));
         let set = file.overrides().unwrap();
         assert_eq!(set[0].stage, Some(Stage::Curriculum));
-        assert_eq!((set[1].key.as_str(), set[1].value.as_str()), ("max_epochs", "5"));
+        assert_eq!(
+            (set[1].key.as_str(), set[1].value.as_str()),
+            ("max_epochs", "5")
+        );
         let grid = file.grid().unwrap();
         assert_eq!(grid[0].values, ["24", "48"]);
         assert_eq!(grid[1].values, ["480,240,48", "256,128,32"]);
@@ -164,7 +167,10 @@ vgae_hidden_dims = [[480, 240, 48], [256, 128, 32]]
             ("datasets = [\n", "sweep.toml"),
         ] {
             let err = load(text).unwrap_err().to_string();
-            assert!(err.contains("sweep.toml") && err.contains(want), "{text}: {err}");
+            assert!(
+                err.contains("sweep.toml") && err.contains(want),
+                "{text}: {err}"
+            );
         }
     }
 }

@@ -17,7 +17,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 
 use crate::error::ClusterError;
 use crate::scheduler::{Scheduler, SchedulerJobId};
-use crate::spec::BatchJobSpec;
+use crate::spec::{BatchJobSpec, EXIT_CODE_FILE, STDERR_FILE, STDOUT_FILE};
 use crate::status::{ExitStatus, JobState, JobStatus};
 
 /// Records the command's exit code atomically; a TERM to the group ends the command, then the trap
@@ -125,16 +125,16 @@ impl LocalScheduler {
         })?;
         let dir = &spec.attempt_dir;
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
-        let _ = std::fs::remove_file(dir.join("exit_code"));
-        let stdout = std::fs::File::create(dir.join("stdout")).map_err(io_error(dir))?;
-        let stderr = std::fs::File::create(dir.join("stderr")).map_err(io_error(dir))?;
+        let _ = std::fs::remove_file(dir.join(EXIT_CODE_FILE));
+        let stdout = std::fs::File::create(dir.join(STDOUT_FILE)).map_err(io_error(dir))?;
+        let stderr = std::fs::File::create(dir.join(STDERR_FILE)).map_err(io_error(dir))?;
         let child = Command::new("sh")
             .arg("-c")
             .arg(WRAPPER)
             .arg("kdgat-local")
             .args(&spec.command)
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
-            .env("KDGAT_EXIT_FILE", dir.join("exit_code"))
+            .env("KDGAT_EXIT_FILE", dir.join(EXIT_CODE_FILE))
             .current_dir(&spec.workdir)
             .stdin(Stdio::null())
             .stdout(stdout)
@@ -155,7 +155,7 @@ impl LocalScheduler {
         let Some(spec) = self.spec_of(id) else {
             return JobStatus::new(JobState::Lost);
         };
-        let exit_code: Option<i32> = read_number(&spec.attempt_dir.join("exit_code"));
+        let exit_code: Option<i32> = read_number(&spec.attempt_dir.join(EXIT_CODE_FILE));
         if exit_code.is_none() {
             self.enforce_time_limit(id, &spec);
         }
@@ -315,7 +315,7 @@ impl Scheduler for LocalScheduler {
             let _ = std::fs::remove_file(self.entry(id).join(marker));
         }
         if let Some(spec) = self.spec_of(id) {
-            let _ = std::fs::remove_file(spec.attempt_dir.join("exit_code"));
+            let _ = std::fs::remove_file(spec.attempt_dir.join(EXIT_CODE_FILE));
         }
         if !state.queued.contains(id) {
             state.queued.push_back(id.clone());

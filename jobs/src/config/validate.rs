@@ -10,7 +10,6 @@ use super::stage::{Stage, run_id};
 use crate::catalog::Catalog;
 use crate::run_dir::{BEST_CHECKPOINT, CONFIG};
 
-
 /// What stage validation looks at on disk.
 #[derive(Debug, Clone)]
 pub struct StageCheckContext<'a> {

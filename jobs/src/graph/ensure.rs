@@ -130,10 +130,12 @@ pub fn current_cache(
         path: options.data_root.clone(),
         source,
     })?;
-    Ok(match cache::check_metadata(dir, options.mode, &fingerprints) {
-        CacheState::Fresh(meta) => Some(*meta),
-        _ => None,
-    })
+    Ok(
+        match cache::check_metadata(dir, options.mode, &fingerprints) {
+            CacheState::Fresh(meta) => Some(*meta),
+            _ => None,
+        },
+    )
 }
 
 /// The options of a graphs spec.
@@ -165,7 +167,10 @@ pub fn run_graphs_job(spec: &JobSpec, work: &GraphsWork) -> Result<CacheReport, 
     std::fs::create_dir_all(run_dir).map_err(io)?;
     let events = EventLog::new(run_dir);
     events
-        .append("started", json!({ "stage": "graphs", "dataset": work.dataset }))
+        .append(
+            "started",
+            json!({ "stage": "graphs", "dataset": work.dataset }),
+        )
         .map_err(io)?;
     let result = graphs_job(spec, work);
     match &result {

@@ -24,7 +24,10 @@ pub const BENCHMARK_COLUMNS: [&str; 10] = [
 
 /// A run's resource use (the first data row); `None` where the file says `NA` or `-`.
 #[derive(Debug, Clone, Default, PartialEq)]
-#[expect(missing_docs, reason = "Snakemake's benchmark columns, named as in the file")]
+#[expect(
+    missing_docs,
+    reason = "Snakemake's benchmark columns, named as in the file"
+)]
 pub struct Benchmark {
     pub s: Option<f64>,
     pub hms: Option<String>,
@@ -76,8 +79,7 @@ impl Benchmark {
 
     /// Reads the file at `path`; the error names it.
     pub fn read(path: &Path) -> Result<Benchmark, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Benchmark::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 }

@@ -103,8 +103,12 @@ mod tests {
         let stamp = finish_stamp(d).unwrap();
         // A second run of the same directory that failed.
         log.append("started", json!({})).unwrap();
-        log.append("failed", json!({"error": "out of memory"})).unwrap();
-        assert_eq!(Completion::of(d), Completion::Failed("out of memory".into()));
+        log.append("failed", json!({"error": "out of memory"}))
+            .unwrap();
+        assert_eq!(
+            Completion::of(d),
+            Completion::Failed("out of memory".into())
+        );
         assert_eq!(finish_stamp(d), None);
         log.append("started", json!({})).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(2));

@@ -191,7 +191,10 @@ impl EventTail {
             }
             Err(e) => return Err(format!("{}: {e}", where_())),
         };
-        let len = file.metadata().map_err(|e| format!("{}: {e}", where_()))?.len();
+        let len = file
+            .metadata()
+            .map_err(|e| format!("{}: {e}", where_()))?
+            .len();
         let (start, mut line, restarted) = if len < offset {
             (0, 0, true)
         } else {

@@ -6,12 +6,20 @@ fn the_tail_reads_whole_lines_only_and_resumes_where_it_stopped() {
     let log = EventLog::new(dir.path());
     let path = dir.path().join(EVENTS);
     let tail = EventTail::new(&path);
-    assert_eq!(tail.read_from(0).unwrap(), TailRead::default(), "no file yet");
+    assert_eq!(
+        tail.read_from(0).unwrap(),
+        TailRead::default(),
+        "no file yet"
+    );
     log.append("started", json!({ "host": "n1" })).unwrap();
     log.epoch(0, &[("val_loss", 0.5)]).unwrap();
     // A line being written: no newline yet.
-    let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-    file.write_all(br#"{"kind":"epoch","step":1,"metr"#).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    file.write_all(br#"{"kind":"epoch","step":1,"metr"#)
+        .unwrap();
     let first = tail.read_from(0).unwrap();
     assert_eq!(first.events.len(), 2);
     assert_eq!(first.lines, 2);
@@ -20,7 +28,8 @@ fn the_tail_reads_whole_lines_only_and_resumes_where_it_stopped() {
         first.events[1].epoch_metrics(),
         Some((0, vec![("val_loss".to_string(), 0.5)]))
     );
-    file.write_all(b"ics\":{\"val_loss\":0.25}}\nnot json\n").unwrap();
+    file.write_all(b"ics\":{\"val_loss\":0.25}}\nnot json\n")
+        .unwrap();
     let second = tail.read(first.offset, first.lines).unwrap();
     assert_eq!(second.events.len(), 1);
     assert_eq!(second.events[0].line, 3);

@@ -103,10 +103,16 @@ impl RunDir {
     /// The artifacts worth keeping with the run (its config, metrics, resource use, checkpoint),
     /// those present, in that order.
     pub fn artifacts(&self) -> Vec<&'static str> {
-        [CONFIG, METRICS, BENCHMARK, BEST_CHECKPOINT, LEGACY_CHECKPOINT]
-            .into_iter()
-            .filter(|name| self.file(name).is_file())
-            .collect()
+        [
+            CONFIG,
+            METRICS,
+            BENCHMARK,
+            BEST_CHECKPOINT,
+            LEGACY_CHECKPOINT,
+        ]
+        .into_iter()
+        .filter(|name| self.file(name).is_file())
+        .collect()
     }
 }
 

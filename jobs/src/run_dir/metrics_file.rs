@@ -57,9 +57,8 @@ pub fn metric_entries(metrics: &Value) -> Vec<MetricEntry> {
                     _ => None,
                 };
                 let Some(value) = value else { continue };
-                entries.retain(|e| {
-                    !(e.model == model && e.scenario == scenario && e.name == *metric)
-                });
+                entries
+                    .retain(|e| !(e.model == model && e.scenario == scenario && e.name == *metric));
                 entries.push(MetricEntry {
                     model: model.to_string(),
                     scenario: scenario.to_string(),

@@ -184,9 +184,12 @@ impl JobSpec {
             joined.components().collect()
         };
         let required = |value: Option<PathBuf>, field: &str| {
-            value
-                .map(resolve)
-                .ok_or_else(|| invalid(format!("field `{field}` is required for stage `{}`", raw.stage)))
+            value.map(resolve).ok_or_else(|| {
+                invalid(format!(
+                    "field `{field}` is required for stage `{}`",
+                    raw.stage
+                ))
+            })
         };
         let work = if raw.stage == GRAPHS_STAGE {
             let on_bad_row = match &raw.on_bad_row {
@@ -196,10 +199,9 @@ impl JobSpec {
                 None => BadRowPolicy::default(),
             };
             Work::Graphs(GraphsWork {
-                dataset: raw
-                    .dataset
-                    .clone()
-                    .ok_or_else(|| invalid("field `dataset` is required for stage `graphs`".into()))?,
+                dataset: raw.dataset.clone().ok_or_else(|| {
+                    invalid("field `dataset` is required for stage `graphs`".into())
+                })?,
                 data_root: required(raw.data_root.clone(), "data_root")?,
                 catalog: raw.catalog.clone().map(resolve),
                 cache_dir: required(raw.cache_dir.clone(), "cache_dir")?,
@@ -222,7 +224,10 @@ impl JobSpec {
                 stage,
                 config: required(raw.config.clone(), "config")?,
                 cache_dir: required(raw.cache_dir.clone(), "cache_dir")?,
-                base_dir: raw.base_dir.clone().map_or_else(|| here.to_path_buf(), resolve),
+                base_dir: raw
+                    .base_dir
+                    .clone()
+                    .map_or_else(|| here.to_path_buf(), resolve),
                 upstream,
             })
         };

@@ -20,10 +20,22 @@ fn paths_resolve_against_the_spec_and_errors_name_the_field() {
     assert!(spec.resume, "resumes unless told not to");
     for (text, want) in [
         (r#"{"stage":"normal","config":3}"#, "`config`"),
-        (r#"{"stage":"nap","config":"c","run_dir":"r","cache_dir":"c"}"#, "nap"),
-        (r#"{"stage":"fusion","run_dir":"r","cache_dir":"c"}"#, "`config` is required"),
-        (r#"{"stage":"graphs","run_dir":"r","cache_dir":"c","data_root":"d"}"#, "`dataset`"),
-        (r#"{"stage":"normal","run_dir":"r","cache_dir":"c","config":"c","bogus":1}"#, "bogus"),
+        (
+            r#"{"stage":"nap","config":"c","run_dir":"r","cache_dir":"c"}"#,
+            "nap",
+        ),
+        (
+            r#"{"stage":"fusion","run_dir":"r","cache_dir":"c"}"#,
+            "`config` is required",
+        ),
+        (
+            r#"{"stage":"graphs","run_dir":"r","cache_dir":"c","data_root":"d"}"#,
+            "`dataset`",
+        ),
+        (
+            r#"{"stage":"normal","run_dir":"r","cache_dir":"c","config":"c","bogus":1}"#,
+            "bogus",
+        ),
         (
             r#"{"stage":"fusion","run_dir":"r","cache_dir":"c","config":"c","upstream":{"vgae":"x"}}"#,
             "`upstream.vgae`",
@@ -36,7 +48,10 @@ fn paths_resolve_against_the_spec_and_errors_name_the_field() {
     ] {
         std::fs::write(&path, text).unwrap();
         let err = JobSpec::load(&path).unwrap_err().to_string();
-        assert!(err.contains("spec.json") && err.contains(want), "{text}: {err}");
+        assert!(
+            err.contains("spec.json") && err.contains(want),
+            "{text}: {err}"
+        );
     }
 }
 
@@ -50,7 +65,11 @@ fn what_is_written_reads_back_the_same() {
             config: dir.path().join("attempt-1/input-config.json"),
             cache_dir: PathBuf::from("/cache/d"),
             base_dir: PathBuf::from("/work"),
-            upstream: [(Stage::Autoencoder, PathBuf::from("/runs/d/teacher_autoencoder"))].into(),
+            upstream: [(
+                Stage::Autoencoder,
+                PathBuf::from("/runs/d/teacher_autoencoder"),
+            )]
+            .into(),
         }),
         Work::Graphs(GraphsWork {
             dataset: "hcrl_sa".into(),

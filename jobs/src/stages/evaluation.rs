@@ -10,7 +10,6 @@
 //! is scored on the same graphs; under `legacy` fusion sees only the first `max_val_samples` graphs
 //! of each split and decides with dropout on, as the reference did.
 
-
 use serde_json::{Map, Value, json};
 use tch::Device;
 

@@ -26,15 +26,14 @@ use std::time::Instant;
 use serde_json::json;
 use tch::nn;
 
-
 use crate::config::{
     ConfigError, LoadedConfig, PipelineConfig, Stage, load_config, save_config, unnamed_teacher,
 };
 use crate::graph::cache::{load_test_scenarios, load_train, load_vocab};
 use crate::graph::cache_file::CacheFileError;
 use crate::graph::{GraphSet, split_indices};
-use crate::run_dir::{BENCHMARK, CONFIG, EventLog, JobSpec, METRICS, ModelWork, VAL_METRICS};
 use crate::models::{GatClassifier, Vgae};
+use crate::run_dir::{BENCHMARK, CONFIG, EventLog, JobSpec, METRICS, ModelWork, VAL_METRICS};
 use crate::torch::{DeviceError, select_device};
 use crate::training::engine::{EpochSample, Graphs, Outcome, Splits, train};
 use crate::training::preempt::StopFlag;
@@ -163,8 +162,8 @@ fn run_task(task: &Task<'_>, config_path: &Path, stop: &StopFlag) -> Result<Outc
         )
         .map_err(io(run_dir))?;
 
-    let set = load_train(&task.cache_dir)?;
-    let num_ids = load_vocab(&task.cache_dir)?.num_ids() as i64;
+    let set = load_train(task.cache_dir)?;
+    let num_ids = load_vocab(task.cache_dir)?.num_ids() as i64;
     let (train_idx, val_idx) = split_indices(set.len(), config.seed);
     let curriculum = match task.stage {
         Stage::Curriculum => Some(build_curriculum(task, config, &set, &train_idx, device)?),
@@ -191,9 +190,15 @@ fn run_task(task: &Task<'_>, config_path: &Path, stop: &StopFlag) -> Result<Outc
     let batch_size = config.batch_size as usize;
     let outcome = match task.stage {
         Stage::Evaluation => {
-            let tests = load_test_scenarios(&task.cache_dir)?;
-            let (metrics, sources) =
-                evaluation::evaluate(&task.siblings(config), config, &data, &tests, device, task.legacy)?;
+            let tests = load_test_scenarios(task.cache_dir)?;
+            let (metrics, sources) = evaluation::evaluate(
+                &task.siblings(config),
+                config,
+                &data,
+                &tests,
+                device,
+                task.legacy,
+            )?;
             events
                 .append("evaluated", json!({ "checkpoints": sources }))
                 .map_err(io(run_dir))?;
@@ -209,9 +214,8 @@ fn run_task(task: &Task<'_>, config_path: &Path, stop: &StopFlag) -> Result<Outc
         }
         Stage::Fusion => {
             let siblings = task.siblings(config);
-            let vgae = siblings.required(VGAE_STAGES, device, |p, c, n| {
-                Vgae::new(p, &c.vgae(), n)
-            })?;
+            let vgae =
+                siblings.required(VGAE_STAGES, device, |p, c, n| Vgae::new(p, &c.vgae(), n))?;
             let gat = siblings.required(GAT_STAGES, device, |p, c, n| {
                 GatClassifier::new(p, &c.gat(), n)
             })?;

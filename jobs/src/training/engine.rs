@@ -19,7 +19,6 @@ use std::path::Path;
 use tch::{Device, Kind, Tensor, nn};
 
 use super::adam::Adam;
-use crate::run_dir::EventLog;
 use super::preempt::StopFlag;
 use super::resume::{self, EpochSums, Progress};
 use super::schedule::Schedule;
@@ -27,6 +26,7 @@ use crate::config::PipelineConfig;
 use crate::graph::tensors::{GraphBatch, batch};
 use crate::graph::{GraphSet, derive_seed, permutation};
 use crate::models::Edges;
+use crate::run_dir::EventLog;
 
 /// The best weights' file in a run directory.
 pub use crate::run_dir::BEST_CHECKPOINT;

@@ -158,7 +158,12 @@ fn write_rows(store: &Store, tx: &rusqlite::Transaction<'_>) -> Result<(), RowsE
     }
     let mut stmt = tx.prepare("INSERT INTO run_progress VALUES (?1,?2,?3,?4)")?;
     for f in store.follows()? {
-        stmt.execute(params![f.run_id, f.last_step, f.last_metrics, f.last_event_ms])?;
+        stmt.execute(params![
+            f.run_id,
+            f.last_step,
+            f.last_metrics,
+            f.last_event_ms
+        ])?;
     }
     let mut stmt =
         tx.prepare("INSERT INTO benchmarks VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)")?;

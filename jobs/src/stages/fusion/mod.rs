@@ -33,12 +33,12 @@ use serde_json::Value;
 use tch::{Kind, Tensor};
 
 use crate::config::PipelineConfig;
-use crate::run_dir::BEST_CHECKPOINT;
 use crate::graph::derive_seed;
 use crate::metrics::compute;
 use crate::models::QNetwork;
-use crate::training::engine::{Outcome, save_model};
+use crate::run_dir::BEST_CHECKPOINT;
 use crate::run_dir::EventLog;
+use crate::training::engine::{Outcome, save_model};
 use crate::training::preempt::StopFlag;
 use crate::training::resume::{load_state, save_state};
 use agent::{Agent, AgentCounters, decisions, greedy_actions};
@@ -126,7 +126,11 @@ pub fn train_agent(
     let events = EventLog::new(run_dir);
     let mut progress = match load_state::<FusionProgress>(run_dir)? {
         Some((progress, tensors)) => {
-            agent.restore(&tensors, progress.agent, &run_dir.join(crate::run_dir::RESUME))?;
+            agent.restore(
+                &tensors,
+                progress.agent,
+                &run_dir.join(crate::run_dir::RESUME),
+            )?;
             events.append(
                 "resumed",
                 serde_json::json!({ "episode": progress.episode }),
