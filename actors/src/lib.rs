@@ -7,5 +7,6 @@
 //! `kdgat submit` launched, planned by [`plan`].
 
 pub mod import;
+pub mod machine;
 pub mod plan;
 pub mod settings;
