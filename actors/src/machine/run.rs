@@ -267,7 +267,7 @@ impl RunMachine {
                 self.attempts = attempt - 1;
                 self.submit_next()
             }
-            (Queued { attempt, job }, Input::Seen(state)) if state == JobState::Running => {
+            (Queued { attempt, job }, Input::Seen(JobState::Running)) => {
                 self.phase = Running {
                     attempt,
                     job: job.clone(),
