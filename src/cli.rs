@@ -68,15 +68,13 @@ pub enum Command {
     Graphs(GraphsArgs),
     /// Print a model's parameter count and tensors for a preset
     Models(ModelsArgs),
-    /// Run the whole chain (autoencoder → curriculum → fusion → evaluation) of a dataset's variants in
-    /// this process, with no cluster and no tracking server
-    Pipeline(PipelineArgs),
-    /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG
-    Submit(PendingArgs),
+    /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG, run
+    /// to the end in this process (local executor or SLURM, as the cluster config says)
+    Submit(SubmitArgs),
     /// Run the cluster supervisor: submit and follow batch jobs, recover, ship tracking data
     Daemon(PendingArgs),
     /// Show the state of sweeps, runs and attempts
-    Status(PendingArgs),
+    Status(StatusArgs),
     /// Cancel a run or a whole sweep, and its batch jobs
     Cancel(PendingArgs),
     /// Rebuild or repair the state store from run directories (the legacy pipeline's too)
@@ -377,47 +375,72 @@ pub struct ConfigShowArgs {
     pub overrides: Vec<String>,
 }
 
-/// `kdgat pipeline`.
+/// `kdgat submit`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  kdgat pipeline --local hcrl_sa --variant teacher --set max_epochs=5 --set fusion_episodes=100\n  \
-kdgat pipeline --local hcrl_sa            # teacher, then student-kd, then student\n\n\
-A stage that already finished with the same config is not run again (--force reruns it); an\n\
-interrupted stage (SIGTERM/SIGUSR2, exit status 75) resumes where it stopped when the command is run\n\
-again. Each run directory gets spec.json, so one stage can be rerun with `kdgat job exec --spec`."
-)]
-pub struct PipelineArgs {
-    /// The dataset (its graph cache is built first when missing or stale)
-    pub dataset: String,
-    /// Run in this process (required: the cluster runs sweeps through `kdgat submit`)
-    #[arg(long, required = true)]
-    pub local: bool,
-    /// Variants to run, in this order [default: teacher,student-kd,student]
+#[command(after_help = "Examples:\n  \
+kdgat submit hcrl_sa                                   # teacher, distilled student, student\n  \
+kdgat submit hcrl_sa --variant teacher --set max_epochs=5 --set fusion_episodes=100\n  \
+kdgat submit hcrl_sa set_01 --set lr=0.001,0.003 --set curriculum.gat_hidden=24,48 --name lr-sweep\n  \
+kdgat submit --sweep-file sweep.toml --dry-run --json\n\n\
+`--set KEY=V1,V2` is a grid axis (every combination is a sweep point; a list field's commas are the\n\
+list's: give its alternatives in a sweep file); `STAGE.KEY` scopes it to one stage. A run that\n\
+finished with the same config on the same inputs is skipped (--force reruns it); an interrupted one\n\
+resumes from its checkpoint. Resources per stage come from the cluster config (<state dir>/\n\
+cluster.toml or --cluster-config; KDGAT_RESOURCES_TRAIN_MEM_MB=… and the like override it).\n\
+Exit status 1 if any run failed; Ctrl-C cancels the sweep's batch jobs (they checkpoint) and stops.")]
+pub struct SubmitArgs {
+    /// Datasets of the catalog (added to the sweep file's)
+    pub datasets: Vec<String>,
+    /// Variants [default: teacher,student-kd,student]; the distilled student brings in the
+    /// teacher's runs it needs
     #[arg(
         long = "variant",
         value_name = "teacher|student-kd|student",
         value_delimiter = ','
     )]
     pub variants: Vec<kdgat_jobs::config::Variant>,
-    /// Override a field of every stage's config, e.g. `--set max_epochs=5`, or of one stage,
-    /// e.g. `--set autoencoder.max_epochs=15` (repeatable; later ones win)
-    #[arg(long = "set", value_name = "[STAGE.]KEY=VALUE")]
+    /// Override a config field of every stage (`max_epochs=5`) or of one (`curriculum.lr=0.001`);
+    /// comma-separated values make a grid axis (`lr=0.001,0.003`); repeatable, later ones win
+    #[arg(long = "set", value_name = "[STAGE.]KEY=VALUE[,VALUE…]")]
     pub overrides: Vec<String>,
+    /// A TOML sweep file: name, datasets, variants, [set] and [grid] tables
+    #[arg(long, value_name = "FILE")]
+    pub sweep_file: Option<PathBuf>,
+    /// The sweep's name [default: the sweep file's, else sweep-<UTC date and time>]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Where the run directories go (`<DIR>/{dataset}/{size}_{stage}[_kd]`)
     #[arg(long, value_name = "DIR", default_value = "experimentruns")]
     pub runs_dir: PathBuf,
-    /// Where graph caches are (`<DIR>/{dataset}/`)
+    /// Where graph caches go (`<DIR>/{dataset}/`)
     #[arg(long, value_name = "DIR", default_value = "data/cache")]
     pub cache_root: PathBuf,
-    /// Rerun stages that already finished with the same config
+    /// The cluster config [default: <state dir>/cluster.toml when present, else the defaults]
+    #[arg(long, value_name = "FILE", env = "KDGAT_CLUSTER_CONFIG")]
+    pub cluster_config: Option<PathBuf>,
+    /// Rerun runs that finished with the same config
     #[arg(long)]
     pub force: bool,
+    /// Print the plan (runs, dependencies, resources, estimated GPU-hours) and submit nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON (the plan with --dry-run, else the outcome)
+    #[arg(long)]
+    pub json: bool,
     /// How to read and window the captures; `--legacy` also trains and scores as the reference did
-    /// where kdgat fixed it (the VGAE trained on attack graphs too and scored from a sampled latent,
-    /// the GAT ranked by p(attack), the curriculum's fixed sample, fusion's constant ε
-    /// and selection rule, dropout at evaluation, the 30k fusion cap)
+    /// where kdgat fixed it
     #[command(flatten)]
     pub input: GraphInputArgs,
+}
+
+/// `kdgat status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// A sweep (its runs) or a run id (its attempts) [default: every sweep]
+    pub target: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kdgat models`.

@@ -10,3 +10,4 @@ pub mod import;
 pub mod machine;
 pub mod plan;
 pub mod settings;
+pub mod tree;

@@ -9,8 +9,9 @@ mod ingest;
 mod job;
 mod mlflow;
 mod models;
-mod pipeline;
 mod recover;
+mod status;
+mod submit;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
 
@@ -39,10 +40,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(args) => ingest::run(&cli.global, &args),
         Command::Graphs(args) => graphs::run(&cli.global, &args),
         Command::Models(args) => models::run(&args),
-        Command::Pipeline(args) => pipeline::run(&cli.global, &args),
-        Command::Submit(_) => not_available("submit"),
+        Command::Submit(args) => submit::run(&cli.global, &args),
         Command::Daemon(_) => not_available("daemon"),
-        Command::Status(_) => not_available("status"),
+        Command::Status(args) => status::run(&cli.global, &args),
         Command::Cancel(_) => not_available("cancel"),
         Command::Recover(args) => recover::run(&cli.global, &args),
         Command::Db(command) => db::run(&cli.global, command),

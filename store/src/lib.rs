@@ -14,6 +14,7 @@ mod error;
 mod export;
 mod ids;
 mod records;
+mod status;
 mod store;
 
 pub use analytics::{Analytics, LeaderboardFilters, QueryTable};

@@ -36,7 +36,7 @@ impl Observed {
 }
 
 /// The decision for one run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Freshness {
     /// Finished with this config on these inputs: skipped.
     UpToDate,
@@ -79,6 +79,8 @@ pub fn decide(
         let run_because = |why: String| Freshness::Run { why, resume: false };
         let decision = if force {
             run_because("--force".into())
+        } else if obs.completion == Completion::NotStarted {
+            run_because("not run yet".into())
         } else if !obs.config_matches && obs.completion != Completion::NotStarted {
             run_because("its config changed".into())
         } else if let Some(dep) = rerun_dep {

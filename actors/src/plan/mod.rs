@@ -4,6 +4,7 @@
 //! and why ([`Freshness`]). The per-stage resources and the dry run's estimate live in
 //! [`crate::settings`].
 
+mod dry_run;
 mod error;
 mod freshness;
 mod observe;
@@ -11,9 +12,10 @@ mod planner;
 mod request;
 mod sweep_file;
 
+pub use dry_run::{DryRun, DryRunRow, dry_run};
 pub use error::PlanError;
 pub use freshness::{Freshness, Observed, decide};
-pub use observe::observe;
+pub use observe::{graphs_work, observe};
 pub use planner::{Plan, PlannedRun, RunKind, plan};
 pub use request::{GridAxis, ScopedOverride, SweepRequest, applies, check_name, parse_sets};
 pub use sweep_file::SweepFile;

@@ -37,7 +37,7 @@ pub fn graphs_work(plan: &Plan, run: &PlannedRun) -> GraphsWork {
         catalog: r.catalog.clone(),
         cache_dir: r.cache_root.join(&run.dataset),
         parquet_root: r.parquet_root.clone(),
-        on_bad_row: Default::default(),
+        on_bad_row: r.on_bad_row,
     }
 }
 

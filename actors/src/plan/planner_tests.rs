@@ -15,6 +15,7 @@ pub(crate) fn request(variants: &[Variant]) -> SweepRequest {
         data_root: PathBuf::from("/data"),
         catalog: None,
         parquet_root: None,
+        on_bad_row: Default::default(),
         legacy: false,
         force: false,
     }

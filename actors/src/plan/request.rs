@@ -57,6 +57,8 @@ pub struct SweepRequest {
     pub catalog: Option<PathBuf>,
     /// Read `kdgat ingest`'s Parquet under this root instead of the CSV captures.
     pub parquet_root: Option<PathBuf>,
+    /// Invalid CSV rows: fail or skip.
+    pub on_bad_row: kdgat_jobs::can::BadRowPolicy,
     /// Do what the reference did where kdgat fixed it.
     pub legacy: bool,
     /// Rerun runs that finished with the same config.

@@ -14,7 +14,7 @@ use super::row::{is_header, parse_row};
 const SKIPPED_EXAMPLES: usize = 5;
 
 /// What to do with an invalid row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BadRowPolicy {
     /// Stop at the first bad row, naming file and line.

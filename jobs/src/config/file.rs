@@ -90,6 +90,15 @@ pub fn save_config(config: &LoadedConfig, path: &Path) -> Result<(), ConfigError
     write_atomic(path, text.as_bytes()).map_err(io_err)
 }
 
+/// Writes a config with no unknown keys (what a spec's `config` is).
+pub fn write_config(config: &PipelineConfig, path: &Path) -> Result<(), ConfigError> {
+    let loaded = LoadedConfig {
+        config: config.clone(),
+        unknown: Map::new(),
+    };
+    save_config(&loaded, path)
+}
+
 /// One key whose value differs between two configs (`None`: absent on that side).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ConfigDifference {

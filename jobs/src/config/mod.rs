@@ -13,7 +13,9 @@ mod variant;
 mod views;
 
 pub use error::ConfigError;
-pub use file::{ConfigDifference, LoadedConfig, config_diff, load_config, save_config};
+pub use file::{
+    ConfigDifference, LoadedConfig, config_diff, load_config, save_config, write_config,
+};
 pub use overrides::{Override, apply_overrides};
 pub use pipeline::{MemoryEstimation, ModelSize, MonitorMode, PipelineConfig, SchedulerType};
 pub use presets::{ModelKind, Preset};

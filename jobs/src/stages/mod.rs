@@ -27,7 +27,7 @@ use serde_json::json;
 use tch::nn;
 
 use crate::config::{
-    ConfigError, LoadedConfig, PipelineConfig, Stage, load_config, save_config, unnamed_teacher,
+    ConfigError, PipelineConfig, Stage, load_config, save_config, unnamed_teacher,
 };
 use crate::graph::cache::{load_test_scenarios, load_train, load_vocab};
 use crate::graph::cache_file::CacheFileError;
@@ -413,15 +413,6 @@ fn finish(
     let path = run_dir.join(VAL_METRICS);
     let text = serde_json::to_vec_pretty(&metrics()).unwrap_or_default();
     crate::atomic::write_atomic(&path, &text).map_err(io(&path))
-}
-
-/// A config ready to run: what `kdgat job exec` and the tests write as the spec's `config`.
-pub fn write_config(config: &PipelineConfig, path: &Path) -> Result<(), StageError> {
-    let loaded = LoadedConfig {
-        config: config.clone(),
-        unknown: serde_json::Map::new(),
-    };
-    Ok(save_config(&loaded, path)?)
 }
 
 fn host() -> String {

@@ -7,9 +7,10 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use kdgat_jobs::config::write_config;
 use kdgat_jobs::config::{PipelineConfig, Preset, Stage};
 use kdgat_jobs::run_dir::{JobSpec, ModelWork, Work};
-use kdgat_jobs::stages::{self, StageError, write_config};
+use kdgat_jobs::stages::{self, StageError};
 use kdgat_jobs::training::engine::Outcome;
 use kdgat_jobs::training::preempt::StopFlag;
 
