@@ -1,5 +1,6 @@
 //! The orchestrator's write path: a [`Change`] — run and attempt records, a sweep, events, how far a
-//! run's `events.jsonl` was followed, and MLflow operations for the outbox — is applied in one sled
+//! run's `events.jsonl` was followed, a finished run's metrics and resource use, and MLflow
+//! operations for the outbox — is applied in one sled
 //! transaction and flushed before [`Store::commit`] returns. A state transition and what it read or
 //! queued are therefore on disk together or not at all: a supervisor killed at any point neither
 //! loses nor repeats any of it.
@@ -9,7 +10,10 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::envelope::{self, Kind};
 use crate::error::StoreError;
-use crate::records::{AttemptRecord, EventRecord, FollowRecord, NewEvent, RunRecord, SweepRecord};
+use crate::records::{
+    AttemptRecord, BenchmarkRecord, EventRecord, FollowRecord, MetricRecord, NewEvent, RunRecord,
+    SweepRecord,
+};
 use crate::store::{Store, key};
 
 /// Writes that belong together.
@@ -27,6 +31,10 @@ pub struct Change {
     pub follows: Vec<FollowRecord>,
     /// Tracking operations (JSON) to queue, in order.
     pub outbox: Vec<String>,
+    /// Runs whose metrics are replaced by these (a finished evaluation's).
+    pub metrics: Vec<(String, Vec<MetricRecord>)>,
+    /// Resource use of finished runs.
+    pub benchmarks: Vec<BenchmarkRecord>,
 }
 
 impl Change {
@@ -43,15 +51,25 @@ impl Store {
             return Ok(());
         }
         let t = &self.trees;
-        let result = (
+        // The metrics a run had before are found outside the transaction (it cannot scan).
+        let mut stale = Vec::new();
+        for (run_id, _) in &change.metrics {
+            for entry in t.metrics.scan_prefix(key(&[run_id.as_bytes(), b""])) {
+                stale.push(entry.map_err(self.sled_err())?.0);
+            }
+        }
+        let trees = (
             &t.sweeps,
             &t.runs,
             &t.attempts,
             &t.events,
             &t.follows,
             &t.outbox,
-        )
-            .transaction(|(sweeps, runs, attempts, events, follows, outbox)| {
+            &t.metrics,
+            &t.benchmarks,
+        );
+        let result = trees.transaction(
+            |(sweeps, runs, attempts, events, follows, outbox, metrics, benchmarks)| {
                 for s in &change.sweeps {
                     sweeps.insert(s.sweep_id.as_bytes(), envelope::encode(Kind::Sweep, s))?;
                 }
@@ -81,8 +99,24 @@ impl Store {
                     let seq = outbox.generate_id()?;
                     outbox.insert(&seq.to_be_bytes(), envelope::encode(Kind::Outbox, op))?;
                 }
+                for k in &stale {
+                    metrics.remove(k)?;
+                }
+                for m in change.metrics.iter().flat_map(|(_, m)| m) {
+                    let k = key(&[
+                        m.run_id.as_bytes(),
+                        m.model.as_bytes(),
+                        m.scenario.as_bytes(),
+                        m.metric_name.as_bytes(),
+                    ]);
+                    metrics.insert(k, envelope::encode(Kind::Metric, m))?;
+                }
+                for b in &change.benchmarks {
+                    benchmarks.insert(b.run_id.as_bytes(), envelope::encode(Kind::Benchmark, b))?;
+                }
                 Ok::<(), ConflictableTransactionError<()>>(())
-            });
+            },
+        );
         match result {
             Ok(()) => {}
             Err(TransactionError::Storage(e)) => return Err(self.sled_err()(e)),
@@ -201,6 +235,29 @@ mod tests {
             store.run("d/teacher_fusion").unwrap().unwrap().status,
             RunStatus::Pending
         );
+        let metric = |name: &str| MetricRecord {
+            run_id: "d/teacher_fusion".into(),
+            model: "gat".into(),
+            scenario: "val".into(),
+            metric_name: name.into(),
+            value: 1.0,
+        };
+        for names in [vec!["f1", "auc"], vec!["mcc"]] {
+            let metrics = names.iter().map(|n| metric(n)).collect();
+            store
+                .commit(&Change {
+                    metrics: vec![("d/teacher_fusion".into(), metrics)],
+                    ..Change::default()
+                })
+                .unwrap();
+        }
+        let names: Vec<String> = store
+            .metrics()
+            .unwrap()
+            .into_iter()
+            .map(|m| m.metric_name)
+            .collect();
+        assert_eq!(names, ["mcc"], "a run's metrics are replaced whole");
         drop(store);
         let store = Store::open(&dir.path().join("store")).unwrap();
         assert_eq!(store.events(None).unwrap().len(), 4, "durable");

@@ -3,9 +3,11 @@
 //! - `cli`: every subcommand's help, exit codes, `config`, `datasets`;
 //! - `data_stages`: ingest and graph construction on the real hcrl_sa captures;
 //! - `data_inputs`: bad and odd input files, on small captures written by the tests;
-//! - `pipeline`: `kdgat pipeline --local`, both chains on a small dataset, reruns of what changed;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
+//! - `submit`: `kdgat submit` through the in-process supervisor: three variants on a small
+//!   dataset, agreement of metrics.json, the database, `status` and MLflow; reruns of what changed;
+//!   the dry run; names that would escape;
 //! - `store_backfill`: the legacy backfill, export and analytics on the reference's run directories;
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
 //! - `tracking`: MLflow tracking end to end: import and Python read-back, outages and lost replies
@@ -19,11 +21,11 @@
 mod cli;
 mod data_inputs;
 mod data_stages;
-mod pipeline;
 mod real_mlflow;
 mod real_slurm;
 mod schedulers;
 mod store_backfill;
+mod submit;
 mod support;
 mod tracking;
 mod training;

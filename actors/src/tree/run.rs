@@ -305,10 +305,19 @@ async fn persist(
     let record = run_book::updated_record(&state.book, &phase);
     change.runs.push(record.clone());
     change.events = run_book::recorded(&a.run.run_id, effects);
-    if phase.is_final() && state.book.tracked {
+    if phase == (Phase::Complete { skipped: false }) || (phase.is_final() && state.book.tracked) {
         let (sweep, run, p) = (a.sweep.clone(), a.run.clone(), phase.clone());
-        let ops = blocking(move || run_book::end_ops(&sweep, &run, &p, now_ms())).await?;
-        run_book::queue(&mut change, ops);
+        let tracked = state.book.tracked;
+        change = blocking(move || {
+            if p == (Phase::Complete { skipped: false }) {
+                run_book::outputs(&mut change, &run);
+            }
+            if tracked {
+                run_book::queue(&mut change, run_book::end_ops(&sweep, &run, &p, now_ms()));
+            }
+            change
+        })
+        .await?;
     }
     let store = a.shared.store.clone();
     blocking(move || store.commit(&change)).await??;

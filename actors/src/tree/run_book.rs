@@ -4,14 +4,17 @@
 //! created nested under its sweep when its first attempt starts, epoch metrics as they come, and
 //! at the end its evaluation metrics, artifacts, status and true end time.
 
-use kdgat_jobs::run_dir::{Completion, RunDir, RunEvent, read_metrics};
+use kdgat_jobs::run_dir::{Benchmark, Completion, RunDir, RunEvent, read_metrics};
 use kdgat_jobs::timestamp::utc_now_iso8601;
 use kdgat_store::{AttemptRecord, Change, FollowRecord, NewEvent, RunRecord, parse_run_id};
 use kdgat_tracking::reference::sweep_key;
 use kdgat_tracking::{MetricPoint, RunStatus, Tag, TrackingOp};
 use serde_json::json;
 
-use crate::import::{config_params, epoch_points, evaluation_points, run_tags, teacher_run_id};
+use crate::import::{
+    benchmark_record, config_params, epoch_points, evaluation_points, metric_records, run_tags,
+    teacher_run_id,
+};
 use crate::machine::{Effect, Phase};
 use crate::plan::{PlannedRun, RunKind};
 
@@ -232,6 +235,20 @@ pub fn end_ops(sweep: &str, run: &PlannedRun, phase: &Phase, now_ms: i64) -> Vec
         end_time_ms: now_ms,
     });
     ops
+}
+
+/// A finished run's outputs for the store: its metrics (an evaluation's `metrics.json`) and its
+/// resource use (`benchmark.tsv`). Reads the run directory (called off the async threads).
+pub fn outputs(change: &mut Change, run: &PlannedRun) {
+    let dir = RunDir::new(&run.run_dir);
+    if let Ok((doc, _)) = read_metrics(&dir.metrics()) {
+        change
+            .metrics
+            .push((run.run_id.clone(), metric_records(&run.run_id, &doc)));
+    }
+    if let Ok(b) = Benchmark::read(&dir.benchmark()) {
+        change.benchmarks.push(benchmark_record(&run.run_id, b));
+    }
 }
 
 /// Queues operations in a change: each checked first; one the server would refuse is dropped with

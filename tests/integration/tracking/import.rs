@@ -38,7 +38,7 @@ for _, row in df.iterrows():
 print(json.dumps(runs))
 "#;
 
-fn read_back(python: &str, uri: &str, experiment: &str) -> BTreeMap<String, Value> {
+pub(crate) fn read_back(python: &str, uri: &str, experiment: &str) -> BTreeMap<String, Value> {
     let out = Command::new(python)
         .env("MLFLOW_TRACKING_URI", uri)
         .args(["-c", READ_BACK, experiment])

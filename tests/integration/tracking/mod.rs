@@ -2,7 +2,7 @@
 //! by the Python `mlflow` client (`import`), delivery through a server outage and a lost reply,
 //! exactly once (`outage`), and the MLflow UI in headless Chromium (`ui`).
 
-mod import;
+pub(crate) mod import;
 mod outage;
 mod ui;
 
