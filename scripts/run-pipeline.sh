@@ -3,11 +3,12 @@
 # with the local executor.
 #
 # It runs the data stages (CSV→Parquet ingest, the graph cache from the Parquet captures), then the
-# whole model chain with `kdgat pipeline --local` for the teacher and the distilled student:
+# whole model chain with `kdgat submit` (the supervisor in this process, the local executor) for the
+# teacher and the distilled student:
 # autoencoder (VGAE) → curriculum (GAT) → fusion (DQN) → evaluation on validation and every test
 # scenario, KDGAT_EPOCHS epochs per training stage (default 5) and KDGAT_EPISODES fusion episodes
 # (default 100), on the CPU; then fills the project database from the run directories and prints the
-# leaderboard; with MLFLOW_TRACKING_URI set it also logs the runs to MLflow.
+# leaderboard; with MLFLOW_TRACKING_URI set the runs are logged to MLflow as they train.
 # Outputs go to data/parquet, data/cache and experimentruns/ in this checkout. Honoured:
 # KDGAT_DATA_ROOT (default: ../shared/data when present, else data/), KDGAT_DATASET (default
 # hcrl_sa), KDGAT_EPOCHS, KDGAT_EPISODES, KDGAT_VARIANTS (default teacher,student-kd; add student for
@@ -29,15 +30,9 @@ echo "== datasets under $KDGAT_DATA_ROOT"
 "$kdgat" datasets
 echo "== ingest $dataset (CSV → Parquet)"
 "$kdgat" ingest "$dataset"
-runs=experimentruns
-"$kdgat" pipeline --local "$dataset" --variant "${KDGAT_VARIANTS:-teacher,student-kd}" \
-    --from parquet --runs-dir "$runs" \
-    --set device=cpu --set "max_epochs=${KDGAT_EPOCHS:-5}" --set "fusion_episodes=${KDGAT_EPISODES:-100}"
+"$kdgat" submit "$dataset" --variant "${KDGAT_VARIANTS:-teacher,student-kd}" \
+    --from parquet --set device=cpu --set "max_epochs=${KDGAT_EPOCHS:-5}" \
+    --set "fusion_episodes=${KDGAT_EPISODES:-100}"
 echo "== project database and leaderboard"
-"$kdgat" recover --runs-dir "$runs"
-"$kdgat" db query "SELECT run_id, status FROM runs ORDER BY run_id"
+"$kdgat" status
 "$kdgat" analytics leaderboard --metric f1 --dataset "$dataset"
-if [[ -n "${MLFLOW_TRACKING_URI:-}" ]]; then
-    echo "== MLflow ($MLFLOW_TRACKING_URI)"
-    "$kdgat" mlflow sync --runs-dir "$runs"
-fi
