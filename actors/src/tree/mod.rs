@@ -16,6 +16,8 @@ mod stage;
 mod submission;
 mod supervisor;
 mod sweep;
+#[cfg(test)]
+mod tests;
 mod tracking;
 
 pub use attempt::{job_name, resources};

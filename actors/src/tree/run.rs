@@ -206,6 +206,8 @@ async fn on_status(
     state: &mut RunState,
     status: JobStatus,
 ) -> Result<(), ActorProcessingErr> {
+    #[cfg(test)]
+    super::tests::inject(&status)?;
     state.last_status = Instant::now();
     if !status.state.is_terminal() {
         drive(myself, state, Input::Seen(status.state)).await?;

@@ -164,8 +164,13 @@ fn polled(state: &mut SchedulerState, result: Result<BTreeMap<SchedulerJobId, Jo
         Ok(statuses) => {
             state.failed_polls = 0;
             for (id, status) in statuses {
-                if let Some(run) = state.watchers.get(&id) {
-                    let _ = run.cast(RunMsg::Status(id.0.clone(), status));
+                let delivered = state
+                    .watchers
+                    .get(&id)
+                    .map(|run| run.cast(RunMsg::Status(id.0.clone(), status)).is_ok());
+                if delivered == Some(false) {
+                    // Its run actor is gone; a restarted one watches again.
+                    state.watchers.remove(&id);
                 }
             }
         }
