@@ -6,6 +6,8 @@
 //! ```toml
 //! version = 1
 //! scheduler = "local"              # or "slurm"
+//! job_command = []                 # what batch jobs run before `job exec --spec FILE`
+//!                                  # (default: this kdgat binary)
 //! [local]
 //! max_running = 1                  # batch jobs at once (default: one per 2 CPUs, at least 1)
 //! [slurm]
@@ -152,6 +154,9 @@ pub struct Settings {
     pub version: Option<u32>,
     /// Which scheduler.
     pub scheduler: SchedulerKind,
+    /// The program (and leading arguments) batch jobs run, followed by `job exec --spec FILE`:
+    /// e.g. `["apptainer", "exec", "kdgat.sif", "kdgat"]`. Empty: this `kdgat` binary.
+    pub job_command: Vec<String>,
     /// The local executor.
     pub local: LocalSettings,
     /// SLURM.

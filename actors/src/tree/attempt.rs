@@ -107,13 +107,17 @@ pub fn prepare(a: &AttemptPlan<'_>, attempt: u32, resume: bool) -> Result<BatchJ
 
 fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf) -> BatchJobSpec {
     let r = resources(a.settings, a.run.kind);
-    let command = vec![
-        a.exe.display().to_string(),
+    let mut command = if a.settings.job_command.is_empty() {
+        vec![a.exe.display().to_string()]
+    } else {
+        a.settings.job_command.clone()
+    };
+    command.extend([
         "job".into(),
         "exec".into(),
         "--spec".into(),
         dir.join(SPEC).display().to_string(),
-    ];
+    ]);
     let mut spec = BatchJobSpec::new(
         &job_name(a.sweep, a.run, attempt),
         command,
