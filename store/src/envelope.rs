@@ -27,6 +27,7 @@ pub enum Kind {
     Benchmark = 8,
     TrackedRun = 9,
     MetricMarks = 10,
+    SetAside = 11,
 }
 
 /// Encodes a record of `kind` at the current version.

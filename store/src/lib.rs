@@ -12,6 +12,9 @@ pub mod envelope;
 mod error;
 mod export;
 mod ids;
+mod open;
+mod outbox;
+mod query;
 mod records;
 mod store;
 
@@ -24,6 +27,6 @@ pub use export::{SCHEMA_SQL, export_sqlite};
 pub use ids::{RunIdParts, parse_run_id};
 pub use records::{
     AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, InFlightBatch, MetricMarks,
-    MetricRecord, RunRecord, RunStatus, SweepRecord, TrackedRun,
+    MetricRecord, RunRecord, RunStatus, SetAsideRecord, SweepRecord, TrackedRun,
 };
 pub use store::Store;
