@@ -10,6 +10,8 @@
 //!   their `kdgat.run_key` tag before being created, and metrics carry per-(key, step) high-water
 //!   marks in the store, with the batch in flight reconciled against the server after any
 //!   uncertain outcome.
+//! - Credentials never reach output, logs or the store: a password in `MLFLOW_TRACKING_URI` is
+//!   taken out of the URI, and what the server echoes of them is blanked.
 //! - [`run_dir`]: the operations that describe a finished run directory (ours or the legacy
 //!   pipeline's), as the reference logged them.
 
@@ -21,6 +23,7 @@ pub mod limits;
 mod ops;
 mod retry;
 pub mod run_dir;
+mod secrets;
 mod wire;
 
 pub use client::MlflowClient;
