@@ -131,7 +131,7 @@ mod local {
         }
         if !same_config || force {
             // A checkpoint of another config, or of outputs rebuilt since, is not resumed.
-            kdgat_jobs::training::resume::clear(run_dir);
+            kdgat_jobs::training::resume::clear(run_dir)?;
         }
         std::fs::create_dir_all(run_dir)?;
         // Joined to an absolute path, `here.join` leaves it as it is.

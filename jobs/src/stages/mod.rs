@@ -309,7 +309,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                         "stopped_early": stopped_early }),
             )
             .map_err(io(run_dir))?;
-        resume::clear(run_dir);
+        resume::clear(run_dir).map_err(io(run_dir))?;
     }
     Ok(outcome)
 }
