@@ -7,6 +7,7 @@ use kdgat_jobs::config::ConfigError;
 use kdgat_store::StoreError;
 
 use crate::exit_code;
+use crate::output::StdoutError;
 
 /// An error caused by the user's input or request, as opposed to a failure of the work itself.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +74,13 @@ pub struct Preempted {
 
 /// Prints the error with its causes to stderr and returns the matching exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
+    // Whoever read our output stopped reading (`kdgat db query … | head -1`): nothing to say.
+    if err
+        .downcast_ref::<StdoutError>()
+        .is_some_and(StdoutError::is_closed_pipe)
+    {
+        return ExitCode::from(exit_code::SUCCESS);
+    }
     tracing::debug!("{err:?}");
     if err.downcast_ref::<Preempted>().is_some() {
         tracing::warn!("{err}");

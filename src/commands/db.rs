@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use kdgat_store::{Analytics, Store, StoreError, export_sqlite};
 
 use crate::cli::{DbCommand, GlobalArgs};
+use crate::output::outln;
 use crate::output::print_table;
 
 /// Runs a `db` subcommand.
@@ -13,7 +14,7 @@ pub fn run(global: &GlobalArgs, command: DbCommand) -> anyhow::Result<()> {
         DbCommand::Export { path } => {
             let path = path.unwrap_or_else(|| default_export(&global.state_dir));
             export_sqlite(&open_store(&global.state_dir)?, &path)?;
-            println!("exported {}", path.display());
+            outln!("exported {}", path.display())?;
             Ok(())
         }
         DbCommand::Query { sql, format } => {

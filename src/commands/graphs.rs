@@ -13,6 +13,7 @@ use crate::cli::{
     GlobalArgs, GraphInputArgs, GraphShowArgs, GraphSource, GraphsArgs, GraphsCommand,
 };
 use crate::error::UserError;
+use crate::output::outln;
 
 /// Runs `graphs` or `graphs show`.
 pub fn run(global: &GlobalArgs, args: &GraphsArgs) -> anyhow::Result<()> {
@@ -117,11 +118,11 @@ fn report(meta: &CacheMetadata, built: Option<&BuildSummary>, json: bool) -> any
                 "changes": b.changes,
             });
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     let (train, val) = meta.split;
-    println!(
+    outln!(
         "{} ({:?} mode): {} train+val graphs ({} attack) from {} captures; split {train}/{val}; {} ids incl. OOV",
         meta.dataset,
         meta.mode,
@@ -129,24 +130,27 @@ fn report(meta: &CacheMetadata, built: Option<&BuildSummary>, json: bool) -> any
         meta.train.attack_graphs,
         meta.source_csv_count,
         meta.num_unique_ids
-    );
+    )?;
     for (scenario, counts) in &meta.test_scenarios {
-        println!(
+        outln!(
             "  {scenario}: {} graphs ({} attack)",
-            counts.num_graphs, counts.attack_graphs
-        );
+            counts.num_graphs,
+            counts.attack_graphs
+        )?;
     }
     match built {
         Some(b) => {
-            println!(
+            outln!(
                 "  built from {} messages in {:.2} s; cache written in {:.2} s",
-                b.rows, b.build_seconds, b.write_seconds
-            );
+                b.rows,
+                b.build_seconds,
+                b.write_seconds
+            )?;
             for change in &b.changes {
-                println!("  changed: {change}");
+                outln!("  changed: {change}")?;
             }
         }
-        None => println!("  cache up to date (created {})", meta.created_at),
+        None => outln!("  cache up to date (created {})", meta.created_at)?,
     }
     Ok(())
 }
@@ -159,7 +163,7 @@ fn show(global: &GlobalArgs, args: &GraphShowArgs) -> anyhow::Result<()> {
         .map_err(user_error)?;
     let mut one = GraphSet::default();
     one.push(&graph, 0, args.window as u32);
-    println!("{}", serde_json::to_string_pretty(&one.get(0).to_json())?);
+    outln!("{}", serde_json::to_string_pretty(&one.get(0).to_json())?)?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! stopping cleanly on SIGUSR2/SIGTERM with a resumable checkpoint (exit status 75).
 
 use crate::cli::JobExecArgs;
+use crate::output::outln;
 
 /// Runs the attempt.
 #[cfg(feature = "train")]
@@ -21,7 +22,7 @@ pub fn exec(args: &JobExecArgs) -> anyhow::Result<()> {
             best_val_loss,
             stopped_early,
         } => {
-            println!(
+            outln!(
                 "{} finished after {epochs} epochs{}: best epoch {}, val_loss {}; outputs in {}",
                 spec.stage,
                 if stopped_early {
@@ -32,7 +33,7 @@ pub fn exec(args: &JobExecArgs) -> anyhow::Result<()> {
                 best_epoch.map_or("-".into(), |e| e.to_string()),
                 best_val_loss.map_or("-".into(), |v| format!("{v:.6}")),
                 spec.run_dir.display()
-            );
+            )?;
             Ok(())
         }
         Outcome::Preempted { epoch, step } => Err(Preempted {

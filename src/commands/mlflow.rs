@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::cli::{GlobalArgs, MlflowCommand, MlflowSyncArgs};
 use crate::error::UserError;
+use crate::output::outln;
 
 /// Runs `kdgat mlflow …`.
 pub fn run(global: &GlobalArgs, command: MlflowCommand) -> anyhow::Result<()> {
@@ -84,7 +85,7 @@ fn sync(global: &GlobalArgs, args: &MlflowSyncArgs) -> anyhow::Result<()> {
             .iter()
             .map(|r| json!({ "seq": r.seq, "run_key": r.run_key, "error": r.message }))
             .collect();
-        println!(
+        outln!(
             "{}",
             json!({
                 "server": client.base_url(),
@@ -96,9 +97,9 @@ fn sync(global: &GlobalArgs, args: &MlflowSyncArgs) -> anyhow::Result<()> {
                 "rejected": rejected,
                 "pending": pending,
             })
-        );
+        )?;
     } else {
-        println!(
+        outln!(
             "{}: delivered {} operations ({} metric points sent, {} already there), {} rejected, \
              {pending} pending (queued {queued} now) to experiment {:?}",
             client.base_url(),
@@ -107,9 +108,9 @@ fn sync(global: &GlobalArgs, args: &MlflowSyncArgs) -> anyhow::Result<()> {
             report.points_already_there,
             report.rejected.len(),
             config.experiment,
-        );
+        )?;
         for r in &report.rejected {
-            println!("rejected for {}: {}", r.run_key, r.message);
+            outln!("rejected for {}: {}", r.run_key, r.message)?;
         }
     }
     if !report.rejected.is_empty() {

@@ -10,6 +10,7 @@ use kdgat_jobs::ingest::attack_types;
 use kdgat_store::{DatasetRecord, export_sqlite, populate};
 
 use crate::cli::{GlobalArgs, RecoverArgs};
+use crate::output::outln;
 
 /// Backfills the store and refreshes the export.
 pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
@@ -23,7 +24,7 @@ pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
     let report = populate(&store, &args.runs_dir)?;
     let export = super::db::default_export(&global.state_dir);
     export_sqlite(&store, &export)?;
-    println!(
+    outln!(
         "recovered {} runs ({} with outputs), {} metric values, {} datasets from {}; exported {}",
         report.runs,
         report.complete,
@@ -31,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
         datasets,
         args.runs_dir.display(),
         export.display()
-    );
+    )?;
     Ok(())
 }
 
