@@ -265,13 +265,17 @@ pub struct TableFormat {
 pub enum DbCommand {
     /// Write the SQLite project database (atomically) [default path: <state dir>/project.db]
     Export {
-        /// Where to write it
+        /// Where to write it: a new file or a regular file to replace, outside the state directory
         path: Option<PathBuf>,
     },
-    /// Run read-only SQL against the project database (refreshed from the store first)
+    /// Run read-only SQL against the project database (refreshed from the store first); a statement
+    /// that would write anything is refused
     Query {
         /// The SQL
         sql: String,
+        /// Stop the query after this many seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+        time_limit: f64,
         /// Output format
         #[command(flatten)]
         format: TableFormat,

@@ -38,6 +38,22 @@ pub enum UserError {
         /// How to configure it.
         hint: &'static str,
     },
+    /// A command-line value outside what the flag accepts.
+    #[error("{flag}: {message}")]
+    BadArgument {
+        /// The flag.
+        flag: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// `db export` was given a place it must not write.
+    #[error("cannot export to {path}: it {reason}")]
+    ExportTarget {
+        /// The path given.
+        path: std::path::PathBuf,
+        /// Why not.
+        reason: String,
+    },
     /// A command that exists but is not built yet.
     #[error("`kdgat {command}` is not available in this version yet")]
     NotAvailable {
@@ -96,6 +112,7 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
             Some(
                 StoreError::BadIdentifier { .. }
                 | StoreError::UnknownRun(_)
+                | StoreError::Query { .. }
                 | StoreError::Locked { .. },
             ),
         ) => exit_code::INVALID_INPUT,

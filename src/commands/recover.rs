@@ -15,7 +15,7 @@ use crate::output::outln;
 /// Backfills the store and refreshes the export.
 pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
     let catalog = super::load_catalog(global)?;
-    let store = super::db::open_store(&global.state_dir)?;
+    let store = super::db::open_store_for_rebuild(&global.state_dir)?;
     let mut datasets = 0;
     for record in dataset_records(&catalog, &args.cache_root) {
         store.put_dataset(&record)?;
