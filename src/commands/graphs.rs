@@ -62,6 +62,9 @@ pub(super) fn build(
     let entry = super::dataset(&catalog, name)?;
     let options = options(global, input);
     let sources = sources_for(name, entry, &options).map_err(user_error)?;
+    for skipped in &sources.skipped {
+        tracing::warn!("{name}: {skipped}");
+    }
     let fingerprints = cache::fingerprints(&sources)?;
     if !force {
         match cache::check(dir, options.mode, &fingerprints) {

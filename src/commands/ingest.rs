@@ -41,6 +41,9 @@ pub fn run(global: &GlobalArgs, args: &IngestArgs) -> anyhow::Result<()> {
         let entry = super::dataset(&catalog, name)?;
         let started = Instant::now();
         let report = ingest_dataset(name, entry, &options).map_err(user_error)?;
+        for warning in &report.warnings {
+            tracing::warn!("{name}: {warning}");
+        }
         if !args.json {
             print_report(&report, started.elapsed().as_secs_f64())?;
         }
