@@ -25,6 +25,15 @@ fn state_arg(state: &Path) -> [&str; 2] {
     ["--state-dir", state.to_str().unwrap()]
 }
 
+/// Asserts that the command's stderr says each of `parts`.
+#[track_caller]
+fn says(out: &Output, parts: &[&str]) {
+    let text = stderr(out);
+    for part in parts {
+        assert!(text.contains(part), "{part:?} not in stderr: {text}");
+    }
+}
+
 /// `kdgat --state-dir STATE ARGS`.
 fn in_state(state: &Path, args: &[&str]) -> Output {
     kdgat().args(state_arg(state)).args(args).output().unwrap()
@@ -71,11 +80,7 @@ fn refused_credentials_leave_the_queue_and_say_what_to_fix() {
     });
     let first = sync(&url, &state, &["--runs-dir", runs.to_str().unwrap()]);
     assert_eq!(first.status.code(), Some(3), "{}", stderr(&first));
-    assert!(
-        stderr(&first).contains("MLFLOW_TRACKING_TOKEN") && stderr(&first).contains("stay queued"),
-        "{}",
-        stderr(&first)
-    );
+    says(&first, &["MLFLOW_TRACKING_TOKEN", "stay queued"]);
     // Nothing was set aside: the next sync meets the same queue.
     let again = sync(&url, &state, &["--json"]);
     assert_eq!(again.status.code(), Some(3));
@@ -104,11 +109,7 @@ fn a_login_page_is_not_taken_for_a_refusal() {
     });
     let out = sync(&url, &state, &["--runs-dir", runs.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("MLFLOW_TRACKING_URI"),
-        "{}",
-        stderr(&out)
-    );
+    says(&out, &["MLFLOW_TRACKING_URI"]);
     let store = Store::open(&state.join("store")).unwrap();
     assert!(!store.outbox().unwrap().is_empty() && store.set_aside().unwrap().is_empty());
 }
@@ -146,12 +147,8 @@ fn a_password_in_the_tracking_uri_is_never_shown() {
             "{text}"
         );
     }
-    assert!(stderr(&closed).contains("127.0.0.1"), "{}", stderr(&closed));
-    assert!(
-        stderr(&echoed).contains("<redacted>"),
-        "{}",
-        stderr(&echoed)
-    );
+    says(&closed, &["127.0.0.1"]);
+    says(&echoed, &["<redacted>"]);
 }
 
 #[test]
@@ -175,7 +172,7 @@ fn db_export_refuses_the_state_directory_and_what_is_not_a_file() {
     ] {
         let out = in_state(&state, &["db", "export", target.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(3), "{target:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(why), "{target:?}: {}", stderr(&out));
+        says(&out, &[why]);
     }
     assert!(!dir.path().join("elsewhere.db").exists());
     // The store is whole, and the allowed places work.
@@ -202,7 +199,7 @@ fn db_query_writes_nothing_stops_at_its_limit_and_calls_bad_sql_invalid_input() 
     let vacuum = format!("VACUUM INTO '{}'", copy.display());
     let out = in_state(&state, &["db", "query", &vacuum]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("would write"), "{}", stderr(&out));
+    says(&out, &["would write"]);
     assert!(!copy.exists(), "VACUUM INTO wrote a file");
 
     let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
@@ -210,12 +207,12 @@ fn db_query_writes_nothing_stops_at_its_limit_and_calls_bad_sql_invalid_input() 
     let started = Instant::now();
     let out = in_state(&state, &["db", "query", endless, "--time-limit", "0.5"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("time limit"), "{}", stderr(&out));
+    says(&out, &["time limit"]);
     assert!(started.elapsed() < Duration::from_secs(20));
 
     let out = in_state(&state, &["db", "query", "SELEKT 1"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("syntax error"), "{}", stderr(&out));
+    says(&out, &["syntax error"]);
 }
 
 #[test]
@@ -236,11 +233,7 @@ fn a_truncated_store_is_an_error_and_recover_rebuilds_it_keeping_the_old_one() {
             stderr(&out)
         );
         if !out.status.success() {
-            assert!(
-                stderr(&out).contains("kdgat recover"),
-                "cut at {tenths}/10: {}",
-                stderr(&out)
-            );
+            says(&out, &["kdgat recover"]);
             refused = Some(state);
             break;
         }
@@ -257,11 +250,7 @@ fn a_truncated_store_is_an_error_and_recover_rebuilds_it_keeping_the_old_one() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("store.unreadable-1"),
-        "{}",
-        stderr(&out)
-    );
+    says(&out, &["store.unreadable-1"]);
     assert!(state.join("store.unreadable-1/db").is_file(), "kept");
     let out = in_state(&state, &["db", "query", "SELECT run_id FROM runs", "--csv"]);
     assert!(
@@ -308,7 +297,7 @@ fn config_diff_reads_a_bounded_amount_of_an_endless_input() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("/dev/zero"), "{}", stderr(&out));
+    says(&out, &["/dev/zero"]);
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
@@ -323,7 +312,7 @@ fn logs_to_a_pipe_have_no_colour_codes() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not_a_field"), "{}", stderr(&out));
+    says(&out, &["not_a_field"]);
     assert!(!stderr(&out).contains('\u{1b}'), "{:?}", stderr(&out));
 }
 
@@ -351,11 +340,7 @@ fn catalog_names_cannot_lead_outside_the_roots() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(3), "{command:?}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains("test_subdirs[1]") && stderr(&out).contains("../../escaped"),
-            "{command:?}: {}",
-            stderr(&out)
-        );
+        says(&out, &["test_subdirs[1]", "../../escaped"]);
     }
     assert!(!dir.path().join("data/escaped.kgc").exists());
     assert!(!dir.path().join("data").join("cache").exists());
@@ -383,7 +368,7 @@ fn ingest_names_the_folders_and_entries_it_does_not_read() {
         "test_02_absent does not exist",
         "odd.csv is not a regular file",
     ] {
-        assert!(stderr(&out).contains(named), "{named}: {}", stderr(&out));
+        says(&out, &[named]);
     }
     // Nothing left to read at all: an error that still says why.
     let empty = dir.path().join("empty.yaml");
@@ -400,5 +385,5 @@ fn ingest_names_the_folders_and_entries_it_does_not_read() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    says(&out, &["does not exist"]);
 }

@@ -1,9 +1,14 @@
 //! Issue 19: a run directory's `events.jsonl` (written by a job that may have been killed mid-line,
 //! or by anything else) never makes the import panic: arbitrary lines, a valid log with bytes
-//! changed, odd values where numbers belong, deep nesting. Bounded cases keep it fast.
+//! changed, odd values where numbers belong, deep nesting.
+
+#[path = "../../jobs/tests/fuzz_inputs/mod.rs"]
+mod fuzz_inputs;
 
 use kdgat_tracking::run_dir::run_dir_ops;
 use proptest::prelude::*;
+
+use fuzz_inputs::{CASES, edits, mutate, nested, text};
 
 const EVENTS: &str = "{\"kind\":\"started\",\"host\":\"n1\"}\n\
     {\"kind\":\"epoch\",\"step\":0,\"time_ms\":1795000000000,\"metrics\":{\"train_loss\":2.0,\"val_loss\":2.5}}\n\
@@ -23,12 +28,12 @@ fn odd_value() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
 
     #[test]
     fn the_event_log_reader_never_panics(
-        lines in proptest::collection::vec("[ -~]{0,80}", 0..6),
-        edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+        lines in text(),
+        edits in edits(),
         step in odd_value(),
         time in odd_value(),
         metric in odd_value(),
@@ -39,16 +44,16 @@ proptest! {
         let run = runs.join("hcrl_sa/teacher_autoencoder");
         std::fs::create_dir_all(&run).unwrap();
         std::fs::write(run.join("config.json"), r#"{"lr": 0.003}"#).unwrap();
-        let mut mutated = EVENTS.as_bytes().to_vec();
-        for (at, byte) in edits {
-            let len = mutated.len();
-            mutated[at % len] = byte;
-        }
         let typed = format!(
             "{{\"kind\":\"epoch\",\"step\":{step},\"time_ms\":{time},\"metrics\":{{\"m\":{metric}}}}}\n"
         );
-        let deep = format!("{}{}\n", "[".repeat(depth), "]".repeat(depth));
-        for bytes in [lines.join("\n").into_bytes(), mutated, typed.into_bytes(), deep.into_bytes()] {
+        let deep = format!("{}\n", nested("[", "]", depth));
+        for bytes in [
+            lines.into_bytes(),
+            mutate(EVENTS, &edits),
+            typed.into_bytes(),
+            deep.into_bytes(),
+        ] {
             std::fs::write(run.join("events.jsonl"), bytes).unwrap();
             let _ = run_dir_ops(&runs, &run, Some("s"));
         }
