@@ -1,7 +1,11 @@
 //! Opening the sled database: a store held by another process is [`StoreError::Locked`]; one whose
-//! files are damaged (a truncated log makes sled panic while it recovers) is [`StoreError::Corrupt`],
-//! never a panic. [`Store::open_or_set_aside`] is what `kdgat recover` uses to start over: it moves
-//! an unreadable store aside (never deleting it) and opens a new one in its place.
+//! files are damaged is [`StoreError::Corrupt`], never a panic and never an empty store. A log cut
+//! short makes sled either panic while it recovers, or find none of its records — and then start
+//! a new, empty log over the old one while it opens. The second case is noticed (the log had bytes,
+//! sled recovered nothing) and noted in an `UNREADABLE` file in the store, so that every later open
+//! refuses it too instead of finding an empty store. [`Store::open_or_set_aside`] is what
+//! `kdgat recover` uses to start over: it moves an unreadable store aside (never deleting it) and
+//! opens a new one in its place.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -10,15 +14,32 @@ use std::sync::Mutex;
 use crate::error::StoreError;
 use crate::store::Store;
 
-/// Opens sled in `path`, turning its panics on damaged files into [`StoreError::Corrupt`].
+/// kdgat's note, inside a store, of why sled could not read it.
+const UNREADABLE: &str = "UNREADABLE";
+
+/// Opens sled in `path`, turning its panics on damaged files, and a log it recovered nothing from,
+/// into [`StoreError::Corrupt`].
 pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
-    let opened = quietly(|| sled::Config::new().path(path).open());
     let corrupt = |message: String| StoreError::Corrupt {
         path: path.to_path_buf(),
         message,
     };
-    match opened {
+    if let Ok(note) = std::fs::read_to_string(path.join(UNREADABLE)) {
+        return Err(corrupt(note.trim().to_string()));
+    }
+    let had_log = std::fs::metadata(path.join("db")).is_ok_and(|m| m.len() > 0);
+    match quietly(|| sled::Config::new().path(path).open()) {
         Err(panic) => Err(corrupt(panic)),
+        Ok(Ok(db)) if had_log && !db.was_recovered() => {
+            drop(db);
+            let note = "sled recovered none of its records from its log (cut short or damaged) and \
+                        wrote a new, empty log over it";
+            std::fs::write(path.join(UNREADABLE), note).map_err(|source| StoreError::Io {
+                path: path.join(UNREADABLE),
+                source,
+            })?;
+            Err(corrupt(note.into()))
+        }
         Ok(Ok(db)) => Ok(db),
         Ok(Err(sled::Error::Io(io)))
             if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock") =>

@@ -1,6 +1,6 @@
 //! Issue 19: a state store whose log was cut short (a full disk, a copy interrupted) is an error
-//! that says what to do, never a panic, and `open_or_set_aside` (what `kdgat recover` uses) moves
-//! it aside untouched and starts a new one.
+//! that says what to do — never a panic, never an empty store — and `open_or_set_aside` (what
+//! `kdgat recover` uses) moves it aside and starts a new one.
 
 mod support;
 
@@ -13,8 +13,12 @@ fn a_truncated_store_is_refused_and_can_be_set_aside() {
     let original = dir.path().join("store");
     write_big_store(&original);
     let mut refused = Vec::new();
-    for tenths in 1..10 {
-        let copy = cut_copy(&original, &dir.path().join(format!("cut-{tenths}")), tenths);
+    for percent in (1..100).step_by(3) {
+        let copy = cut_copy(
+            &original,
+            &dir.path().join(format!("cut-{percent}")),
+            percent,
+        );
         match Store::open(&copy) {
             Ok(_) => {}
             Err(err @ StoreError::Corrupt { .. }) => {
@@ -26,12 +30,17 @@ fn a_truncated_store_is_refused_and_can_be_set_aside() {
                 );
                 refused.push(copy);
             }
-            Err(other) => panic!("cut at {tenths}/10: {other}"),
+            Err(other) => panic!("cut at {percent}%: {other}"),
         }
     }
     let broken = refused
         .first()
         .expect("no cut made the store unreadable: the test no longer exercises sled's recovery");
+    // Refused again, never opened as an empty store.
+    assert!(matches!(
+        Store::open(broken),
+        Err(StoreError::Corrupt { .. })
+    ));
     let before: Vec<u8> = std::fs::read(broken.join("db")).unwrap();
     let (store, aside) = Store::open_or_set_aside(broken).unwrap();
     let aside = aside.expect("the unreadable store is moved aside");

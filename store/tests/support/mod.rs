@@ -1,6 +1,7 @@
 //! Damaged state stores for tests: one big enough to span several of sled's log segments, and
 //! copies of it with the log cut short, as a full disk or an interrupted copy leaves it. sled
-//! recovers from most cuts and panics on some, so tests try several.
+//! recovers from most cuts and panics on some — which ones depends on how its background flushes
+//! laid the log out — so tests try cuts at every percent until one is unreadable.
 
 use std::path::{Path, PathBuf};
 
@@ -19,8 +20,8 @@ pub fn write_big_store(path: &Path) {
     }
 }
 
-/// Copies the store in `original` to `copy` with its log cut to `tenths`/10 of its length.
-pub fn cut_copy(original: &Path, copy: &Path, tenths: u64) -> PathBuf {
+/// Copies the store in `original` to `copy` with its log cut to `percent`% of its length.
+pub fn cut_copy(original: &Path, copy: &Path, percent: u64) -> PathBuf {
     std::fs::create_dir_all(copy).unwrap();
     for entry in std::fs::read_dir(original).unwrap() {
         let entry = entry.unwrap();
@@ -31,6 +32,6 @@ pub fn cut_copy(original: &Path, copy: &Path, tenths: u64) -> PathBuf {
     let db = copy.join("db");
     let len = std::fs::metadata(&db).unwrap().len();
     let file = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
-    file.set_len(len * tenths / 10).unwrap();
+    file.set_len(len * percent / 100).unwrap();
     copy.to_path_buf()
 }
