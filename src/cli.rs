@@ -215,8 +215,11 @@ pub enum MlflowCommand {
     /// Deliver the queued tracking operations to the server (MLFLOW_TRACKING_URI), exactly once;
     /// with --runs-dir, first queue every run directory found there as a run nested under a sweep
     #[command(after_help = "Credentials come from MLFLOW_TRACKING_TOKEN, or \
-        MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD; they are never logged. \
-        Operations the server cannot take now stay queued: run the command again.")]
+        MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or user:password@ in \
+        MLFLOW_TRACKING_URI); they are never shown, logged or stored. Operations the server cannot \
+        take now, and all of them when the credentials or the URL are wrong, stay queued: fix what \
+        the error says and run the command again. Operations the server refused are set aside; \
+        --retry-set-aside queues them again.")]
     Sync(MlflowSyncArgs),
 }
 
@@ -242,6 +245,9 @@ pub struct MlflowSyncArgs {
     /// sync; what is not delivered stays queued
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
+    /// First queue again the operations the server refused before (set aside), then deliver
+    #[arg(long)]
+    pub retry_set_aside: bool,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
@@ -263,13 +269,17 @@ pub struct TableFormat {
 pub enum DbCommand {
     /// Write the SQLite project database (atomically) [default path: <state dir>/project.db]
     Export {
-        /// Where to write it
+        /// Where to write it: a new file or a regular file to replace, outside the state directory
         path: Option<PathBuf>,
     },
-    /// Run read-only SQL against the project database (refreshed from the store first)
+    /// Run read-only SQL against the project database (refreshed from the store first); a statement
+    /// that would write anything is refused
     Query {
         /// The SQL
         sql: String,
+        /// Stop the query after this many seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+        time_limit: f64,
         /// Output format
         #[command(flatten)]
         format: TableFormat,

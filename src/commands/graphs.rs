@@ -10,6 +10,7 @@ use crate::cli::{
     GlobalArgs, GraphInputArgs, GraphShowArgs, GraphSource, GraphsArgs, GraphsCommand,
 };
 use crate::error::UserError;
+use crate::output::outln;
 
 /// Runs `graphs` or `graphs show`.
 pub fn run(global: &GlobalArgs, args: &GraphsArgs) -> anyhow::Result<()> {
@@ -58,6 +59,9 @@ pub(super) fn build(
     let entry = super::dataset(&catalog, name)?;
     let report =
         ensure_cache(name, entry, &options(global, input), dir, force).map_err(ensure_error)?;
+    for skipped in &report.skipped {
+        tracing::warn!("{name}: {skipped}");
+    }
     if let Some(why) = report.built.as_ref().and_then(|b| b.replaced.as_ref()) {
         eprintln_notice(&format!("graph cache {} {why}: rebuilt", dir.display()));
     }
@@ -78,11 +82,11 @@ pub(super) fn print_report(report: &CacheReport, json: bool) -> anyhow::Result<(
                 "replaced": b.replaced,
             });
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     let (train, val) = meta.split;
-    println!(
+    outln!(
         "{} ({:?} mode): {} train+val graphs ({} attack) from {} captures; split {train}/{val}; {} ids incl. OOV",
         meta.dataset,
         meta.mode,
@@ -90,24 +94,27 @@ pub(super) fn print_report(report: &CacheReport, json: bool) -> anyhow::Result<(
         meta.train.attack_graphs,
         meta.source_csv_count,
         meta.num_unique_ids
-    );
+    )?;
     for (scenario, counts) in &meta.test_scenarios {
-        println!(
+        outln!(
             "  {scenario}: {} graphs ({} attack)",
-            counts.num_graphs, counts.attack_graphs
-        );
+            counts.num_graphs,
+            counts.attack_graphs
+        )?;
     }
     match &report.built {
         Some(b) => {
-            println!(
+            outln!(
                 "  built from {} messages in {:.2} s; cache written in {:.2} s",
-                b.rows, b.build_seconds, b.write_seconds
-            );
+                b.rows,
+                b.build_seconds,
+                b.write_seconds
+            )?;
             for change in &b.changes {
-                println!("  changed: {change}");
+                outln!("  changed: {change}")?;
             }
         }
-        None => println!("  cache up to date (created {})", meta.created_at),
+        None => outln!("  cache up to date (created {})", meta.created_at)?,
     }
     Ok(())
 }
@@ -120,7 +127,7 @@ fn show(global: &GlobalArgs, args: &GraphShowArgs) -> anyhow::Result<()> {
         .map_err(user_error)?;
     let mut one = GraphSet::default();
     one.push(&graph, 0, args.window as u32);
-    println!("{}", serde_json::to_string_pretty(&one.get(0).to_json())?);
+    outln!("{}", serde_json::to_string_pretty(&one.get(0).to_json())?)?;
     Ok(())
 }
 

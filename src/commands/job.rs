@@ -6,6 +6,7 @@ use kdgat_jobs::run_dir::{JobSpec, ModelWork, Work};
 
 use crate::cli::{JobExecArgs, JobSpecArgs};
 use crate::error::UserError;
+use crate::output::outln;
 
 /// Runs the attempt.
 pub fn exec(args: &JobExecArgs) -> anyhow::Result<()> {
@@ -45,7 +46,7 @@ pub fn spec(args: &JobSpecArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| spec.run_dir.join(kdgat_jobs::run_dir::SPEC));
     spec.write(&out)?;
-    println!("{}", out.display());
+    outln!("{}", out.display())?;
     Ok(())
 }
 
@@ -65,7 +66,7 @@ fn exec_model(spec: &JobSpec, work: &ModelWork) -> anyhow::Result<()> {
             best_val_loss,
             stopped_early,
         } => {
-            println!(
+            outln!(
                 "{} finished after {epochs} epochs{}: best epoch {}, val_loss {}; outputs in {}",
                 work.stage,
                 if stopped_early {
@@ -76,7 +77,7 @@ fn exec_model(spec: &JobSpec, work: &ModelWork) -> anyhow::Result<()> {
                 best_epoch.map_or("-".into(), |e| e.to_string()),
                 best_val_loss.map_or("-".into(), |v| format!("{v:.6}")),
                 spec.run_dir.display()
-            );
+            )?;
             Ok(())
         }
         Outcome::Preempted { epoch, step } => Err(Preempted {

@@ -28,6 +28,7 @@ pub enum Kind {
     TrackedRun = 9,
     MetricMarks = 10,
     Follow = 11,
+    SetAside = 12,
 }
 
 /// Encodes a record of `kind` at the current version.

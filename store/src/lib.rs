@@ -13,6 +13,9 @@ pub mod envelope;
 mod error;
 mod export;
 mod ids;
+mod open;
+mod outbox;
+mod query;
 mod records;
 mod status;
 mod store;
@@ -24,6 +27,7 @@ pub use export::{SCHEMA_SQL, export_sqlite};
 pub use ids::{RunIdParts, parse_run_id};
 pub use records::{
     AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, FollowRecord, InFlightBatch,
-    MetricMarks, MetricRecord, NewEvent, RunRecord, RunStatus, SweepRecord, TrackedRun,
+    MetricMarks, MetricRecord, NewEvent, RunRecord, RunStatus, SetAsideRecord, SweepRecord,
+    TrackedRun,
 };
 pub use store::Store;

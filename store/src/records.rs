@@ -227,6 +227,21 @@ pub struct BenchmarkRecord {
     pub cpu_time: Option<f64>,
 }
 
+/// A queued MLflow operation the server refused, kept out of the queue until it is retried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAsideRecord {
+    /// Its position in the outbox when it was refused.
+    pub seq: u64,
+    /// Its run.
+    pub run_key: String,
+    /// The operation, as queued.
+    pub operation_json: String,
+    /// The server's answer (credentials blanked).
+    pub error: String,
+    /// When it was set aside (UTC, ISO 8601).
+    pub at: String,
+}
+
 /// Where a tracked run lives on the MLflow server: the tracking drain's map from our run key (the
 /// `kdgat.run_key` tag) to the server's ids.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

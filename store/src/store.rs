@@ -1,6 +1,7 @@
 //! `Store`: the sled database behind a narrow API. Each write that changes state is flushed before
 //! the call returns (an acknowledged transition survives a crash). Opening a store that another live
-//! process holds fails at once with [`StoreError::Locked`].
+//! process holds fails at once with [`StoreError::Locked`]; one that cannot be read, with
+//! [`StoreError::Corrupt`] (see [`crate::open`]).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::envelope::{self, Kind};
 use crate::error::StoreError;
+use crate::open::open_db;
 use crate::records::{
     AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, MetricMarks, MetricRecord,
     RunRecord, RunStatus, SweepRecord, TrackedRun,
@@ -16,7 +18,7 @@ use crate::records::{
 
 /// The state store.
 pub struct Store {
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     pub(crate) db: sled::Db,
     pub(crate) trees: Trees,
 }
@@ -29,6 +31,7 @@ pub(crate) struct Trees {
     pub(crate) events: sled::Tree,
     pub(crate) metrics: sled::Tree,
     pub(crate) outbox: sled::Tree,
+    pub(crate) set_aside: sled::Tree,
     pub(crate) benchmarks: sled::Tree,
     pub(crate) tracked_runs: sled::Tree,
     pub(crate) metric_marks: sled::Tree,
@@ -43,25 +46,9 @@ pub(crate) fn key(parts: &[&[u8]]) -> Vec<u8> {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `path`.
+    /// Opens (or creates) the store in `path`; a damaged one is [`StoreError::Corrupt`].
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .open()
-            .map_err(|source| match &source {
-                sled::Error::Io(io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("lock") =>
-                {
-                    StoreError::Locked {
-                        path: path.to_path_buf(),
-                    }
-                }
-                _ => StoreError::Sled {
-                    path: path.to_path_buf(),
-                    source,
-                },
-            })?;
+        let db = open_db(path)?;
         let tree = |name: &str| {
             db.open_tree(name).map_err(|source| StoreError::Sled {
                 path: path.to_path_buf(),
@@ -76,6 +63,7 @@ impl Store {
             events: tree("events")?,
             metrics: tree("metrics")?,
             outbox: tree("outbox")?,
+            set_aside: tree("outbox_set_aside")?,
             benchmarks: tree("benchmarks")?,
             tracked_runs: tree("tracked_runs")?,
             metric_marks: tree("metric_marks")?,
@@ -95,7 +83,7 @@ impl Store {
         }
     }
 
-    fn put<T: Serialize>(
+    pub(crate) fn put<T: Serialize>(
         &self,
         tree: &sled::Tree,
         kind: Kind,
@@ -264,50 +252,6 @@ impl Store {
         self.trees
             .metrics
             .apply_batch(batch)
-            .map_err(self.sled_err())?;
-        self.db.flush().map_err(self.sled_err())?;
-        Ok(())
-    }
-
-    /// Queues an operation for MLflow; returns its position.
-    pub fn push_outbox(&self, operation_json: &str) -> Result<u64, StoreError> {
-        let seq = self.db.generate_id().map_err(self.sled_err())?;
-        self.put(
-            &self.trees.outbox,
-            Kind::Outbox,
-            &seq.to_be_bytes(),
-            &operation_json,
-        )?;
-        Ok(seq)
-    }
-
-    /// Pending MLflow operations, oldest first.
-    pub fn outbox(&self) -> Result<Vec<(u64, String)>, StoreError> {
-        self.trees
-            .outbox
-            .iter()
-            .map(|entry| {
-                let (k, v) = entry.map_err(self.sled_err())?;
-                let seq = k
-                    .as_ref()
-                    .try_into()
-                    .map(u64::from_be_bytes)
-                    .unwrap_or_default();
-                let op =
-                    envelope::decode(Kind::Outbox, &v).map_err(|message| StoreError::Record {
-                        key: format!("outbox/{seq}"),
-                        message,
-                    })?;
-                Ok((seq, op))
-            })
-            .collect()
-    }
-
-    /// Removes a delivered MLflow operation.
-    pub fn ack_outbox(&self, seq: u64) -> Result<(), StoreError> {
-        self.trees
-            .outbox
-            .remove(seq.to_be_bytes())
             .map_err(self.sled_err())?;
         self.db.flush().map_err(self.sled_err())?;
         Ok(())

@@ -3,6 +3,8 @@
 //! - `cli`: every subcommand's help, exit codes, `config`, `datasets`;
 //! - `data_stages`: ingest and graph construction on the real hcrl_sa captures;
 //! - `data_inputs`: bad and odd input files, on small captures written by the tests;
+//! - `hardening`: careless and hostile input: tracking setups that fail, secrets,
+//!   `db export`/`db query` limits, a damaged store, closed pipes, catalog names, skipped folders;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
 //! - `submit`: `kdgat submit` through the in-process supervisor: three variants on a small
@@ -21,6 +23,7 @@
 mod cli;
 mod data_inputs;
 mod data_stages;
+mod hardening;
 mod real_mlflow;
 mod real_slurm;
 mod schedulers;

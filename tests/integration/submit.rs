@@ -300,3 +300,62 @@ fn names_that_would_escape_are_refused_with_the_field_named() {
     }
     assert!(!dir.join("experimentruns").exists());
 }
+
+#[test]
+fn an_interrupted_run_is_never_reported_finished() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    tiny_dataset(dir, 1);
+    // A run stopped with a resumable checkpoint after an improving epoch: its best checkpoint is
+    // there, and so is resume.json.
+    let run = dir.join("experimentruns/tiny/teacher_autoencoder");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(run.join("config.json"), "{\"use_kd\": false}").unwrap();
+    std::fs::write(run.join("best_model.safetensors"), "weights").unwrap();
+    std::fs::write(run.join("resume.json"), "{\"generation\": 0}").unwrap();
+    std::fs::write(
+        run.join("events.jsonl"),
+        "{\"kind\":\"started\",\"time_ms\":1}\n{\"kind\":\"checkpoint\",\"time_ms\":2}\n\
+         {\"kind\":\"preempted\",\"time_ms\":3}\n",
+    )
+    .unwrap();
+    let out = kdgat()
+        .current_dir(dir)
+        .args(["recover", "--runs-dir", "experimentruns"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let status = json_of(
+        dir,
+        &[
+            "db",
+            "query",
+            "SELECT status FROM runs WHERE run_id = 'tiny/teacher_autoencoder'",
+            "--json",
+        ],
+    );
+    assert_eq!(status[0]["status"], "unknown");
+    let plan = json_of(
+        dir,
+        &[
+            "--catalog",
+            "catalog.yaml",
+            "--data-root",
+            "data",
+            "submit",
+            "tiny",
+            "--variant",
+            "teacher",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let row = plan["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == "tiny/teacher_autoencoder")
+        .unwrap();
+    assert_eq!(row["runs"], true, "{row}");
+    assert_ne!(row["why"], "up to date");
+}

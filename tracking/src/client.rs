@@ -16,6 +16,7 @@ use crate::config::{Credentials, TrackingConfig};
 use crate::error::TrackingError;
 use crate::limits::{Batch, check_key};
 use crate::retry::{Jitter, RetryPolicy, parse_retry_after};
+use crate::secrets::Redactor;
 use crate::wire::{ArtifactFile, Experiment, Metric, Run, RunInfo, RunStatus, Tag};
 
 /// A client of one tracking server.
@@ -23,6 +24,7 @@ pub struct MlflowClient {
     http: reqwest::Client,
     base: Url,
     credentials: Credentials,
+    redactor: Redactor,
     retry: RetryPolicy,
     request_timeout: Duration,
     jitter: Mutex<Jitter>,
@@ -48,6 +50,7 @@ impl MlflowClient {
             http,
             base,
             credentials: config.credentials.clone(),
+            redactor: Redactor::new(&config.credentials),
             retry: config.retry,
             request_timeout: config.request_timeout,
             jitter: Mutex::new(Jitter::new()),
@@ -83,14 +86,16 @@ impl MlflowClient {
         }
     }
 
-    /// Sends one request and returns the success body.
+    /// Sends one request and returns the success body. What the server or the network stack says
+    /// in a failure is kept with the credentials blanked out (a server may echo the token).
     async fn send_once(
         &self,
         endpoint: &str,
         request: RequestBuilder,
         timeout: Duration,
     ) -> Result<Vec<u8>, TrackingError> {
-        let transport = |e: reqwest::Error| classify(endpoint, &self.base, timeout, e);
+        let transport =
+            |e: reqwest::Error| classify(endpoint, &self.base, timeout, e, &self.redactor);
         let response = self
             .authorized(request)
             .timeout(timeout)
@@ -107,7 +112,13 @@ impl MlflowClient {
         if status.is_success() {
             return Ok(body);
         }
-        Err(server_error(endpoint, status, &body, retry_after))
+        Err(server_error(
+            endpoint,
+            status,
+            &body,
+            retry_after,
+            &self.redactor,
+        ))
     }
 
     /// Runs `attempt` until it succeeds, fails permanently, or the policy's attempts are spent.
@@ -501,7 +512,13 @@ fn decode<T: DeserializeOwned>(endpoint: &str, bytes: &[u8]) -> Result<T, Tracki
     })
 }
 
-fn classify(endpoint: &str, base: &Url, timeout: Duration, error: reqwest::Error) -> TrackingError {
+fn classify(
+    endpoint: &str,
+    base: &Url,
+    timeout: Duration,
+    error: reqwest::Error,
+    redactor: &Redactor,
+) -> TrackingError {
     if error.is_timeout() {
         return TrackingError::Timeout {
             endpoint: endpoint.to_string(),
@@ -524,7 +541,7 @@ fn classify(endpoint: &str, base: &Url, timeout: Duration, error: reqwest::Error
     };
     TrackingError::Transport {
         endpoint: endpoint.to_string(),
-        message,
+        message: redactor.redact(&message),
     }
 }
 
@@ -533,6 +550,7 @@ fn server_error(
     status: StatusCode,
     body: &[u8],
     retry_after: Option<Duration>,
+    redactor: &Redactor,
 ) -> TrackingError {
     #[derive(Deserialize)]
     struct MlflowError {
@@ -553,7 +571,7 @@ fn server_error(
         endpoint: endpoint.to_string(),
         status: status.as_u16(),
         code,
-        message,
+        message: redactor.redact(&message),
         retry_after,
     }
 }

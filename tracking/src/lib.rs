@@ -10,6 +10,8 @@
 //!   their `kdgat.run_key` tag before being created, and metrics carry per-(key, step) high-water
 //!   marks in the store, with the batch in flight reconciled against the server after any
 //!   uncertain outcome.
+//! - Credentials never reach output, logs or the store: a password in `MLFLOW_TRACKING_URI` is
+//!   taken out of the URI, and what the server echoes of them is blanked.
 //! - [`reference`]: the reference pipeline's logging conventions (sweep parent runs, `model_arch`,
 //!   params as Python printed them), shared by whatever produces operations (the supervisor, the
 //!   run-directory import).
@@ -22,6 +24,7 @@ pub mod limits;
 mod ops;
 pub mod reference;
 mod retry;
+mod secrets;
 mod wire;
 
 pub use client::MlflowClient;

@@ -7,6 +7,7 @@ mod file;
 mod overrides;
 mod pipeline;
 mod presets;
+mod ranges;
 mod stage;
 mod validate;
 mod variant;

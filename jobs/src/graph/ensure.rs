@@ -65,6 +65,8 @@ pub struct BuildSummary {
 pub struct CacheReport {
     /// The cache's metadata.
     pub meta: CacheMetadata,
+    /// What the capture listing passed over (folders and entries it does not read), by name.
+    pub skipped: Vec<String>,
     /// The build, if it built; `None` when the cache was up to date.
     pub built: Option<BuildSummary>,
 }
@@ -78,6 +80,7 @@ pub fn ensure_cache(
     force: bool,
 ) -> Result<CacheReport, EnsureError> {
     let sources = sources_for(dataset, entry, options)?;
+    let skipped = sources.skipped.clone();
     let fingerprints = cache::fingerprints(&sources).map_err(|source| EnsureError::Io {
         path: options.data_root.clone(),
         source,
@@ -86,6 +89,7 @@ pub fn ensure_cache(
         CacheState::Fresh(meta) if !force => {
             return Ok(CacheReport {
                 meta: *meta,
+                skipped,
                 built: None,
             });
         }
@@ -106,6 +110,7 @@ pub fn ensure_cache(
     }
     Ok(CacheReport {
         meta,
+        skipped,
         built: Some(BuildSummary {
             build_seconds,
             write_seconds: started.elapsed().as_secs_f64() - build_seconds,

@@ -127,7 +127,7 @@ pub fn run(spec: &JobSpec, work: &ModelWork, stop: &StopFlag) -> Result<Outcome,
         legacy: spec.legacy,
     };
     if !spec.resume {
-        resume::clear(&spec.run_dir);
+        resume::clear(&spec.run_dir).map_err(io(&spec.run_dir))?;
     }
     let result = run_task(&task, &work.config, stop);
     if let Err(error) = &result {
@@ -350,7 +350,7 @@ fn run_task(task: &Task<'_>, config_path: &Path, stop: &StopFlag) -> Result<Outc
                         "stopped_early": stopped_early }),
             )
             .map_err(io(run_dir))?;
-        resume::clear(run_dir);
+        resume::clear(run_dir).map_err(io(run_dir))?;
     }
     Ok(outcome)
 }
