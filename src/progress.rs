@@ -10,6 +10,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kdgat_actors::machine::Outcome;
 use kdgat_actors::tree::Progress;
 
+use crate::output::outln;
+
 /// How often a plain epoch line may repeat for one run.
 const EPOCH_LINE_EVERY: Duration = Duration::from_secs(10);
 
@@ -165,7 +167,8 @@ impl SweepDisplay {
 
     fn line(&self, text: &str) {
         let elapsed = self.started.elapsed().as_secs();
-        println!(
+        // A reader that went away does not stop the sweep; the summary's write reports it.
+        let _ = outln!(
             "[{:02}:{:02}:{:02}] {text}",
             elapsed / 3600,
             elapsed / 60 % 60,

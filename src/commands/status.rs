@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::cli::{GlobalArgs, StatusArgs, TableFormat};
 use crate::error::UserError;
+use crate::output::outln;
 use crate::output::print_table;
 
 /// Prints the status.
@@ -33,7 +34,7 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<()> {
     }
     print_table(&readable(run, args.json), &format)?;
     if !args.json {
-        println!();
+        outln!()?;
         print_table(&db.status_attempts(target)?, &format)?;
     }
     Ok(())

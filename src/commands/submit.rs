@@ -15,6 +15,7 @@ use kdgat_tracking::TrackingConfig;
 
 use crate::cli::{GlobalArgs, GraphSource, SubmitArgs};
 use crate::error::UserError;
+use crate::output::outln;
 use crate::progress::SweepDisplay;
 
 /// Plans the sweep, then prints or runs it.
@@ -137,19 +138,24 @@ fn generated_name() -> String {
 
 fn print_dry_run(d: &plan::DryRun, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(d)?);
+        outln!("{}", serde_json::to_string_pretty(d)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "sweep {} ({} scheduler): {} runs",
         d.sweep,
         d.scheduler,
         d.runs.len()
-    );
-    println!(
+    )?;
+    outln!(
         "  {:<48} {:<11} {:>5} {:>8} {:>4} {:>4}  decision",
-        "run", "stage", "min", "mem_mb", "cpus", "gpus"
-    );
+        "run",
+        "stage",
+        "min",
+        "mem_mb",
+        "cpus",
+        "gpus"
+    )?;
     for r in &d.runs {
         let decision = if r.runs {
             format!("runs: {}", r.why)
@@ -157,18 +163,25 @@ fn print_dry_run(d: &plan::DryRun, json: bool) -> anyhow::Result<()> {
             r.why.clone()
         };
         let res = &r.resources;
-        println!(
+        outln!(
             "  {:<48} {:<11} {:>5} {:>8} {:>4} {:>4}  {decision}",
-            r.run, r.stage, res.time_minutes, res.mem_mb, res.cpus, res.gpus
-        );
+            r.run,
+            r.stage,
+            res.time_minutes,
+            res.mem_mb,
+            res.cpus,
+            res.gpus
+        )?;
         if !r.deps.is_empty() {
-            println!("      after {}", r.deps.join(", "));
+            outln!("      after {}", r.deps.join(", "))?;
         }
     }
-    println!(
+    outln!(
         "{} to run, {} up to date; at most {:.1} GPU-hours (every run at its time limit); nothing submitted",
-        d.to_run, d.up_to_date, d.gpu_hours_at_most
-    );
+        d.to_run,
+        d.up_to_date,
+        d.gpu_hours_at_most
+    )?;
     Ok(())
 }
 
@@ -193,25 +206,25 @@ fn report(
             .iter()
             .map(|(run, o)| serde_json::json!({ "run": run, "outcome": format!("{o:?}") }))
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "sweep": sweep, "state": state, "runs": runs,
                                 "tracking_pending": pending })
-        );
+        )?;
     } else {
         let complete = outcomes
             .iter()
             .filter(|(_, o)| *o == Outcome::Complete)
             .count();
-        println!(
+        outln!(
             "sweep {sweep} {state}: {complete} of {} runs complete, {} failed",
             outcomes.len(),
             failed.len()
-        );
+        )?;
         if pending > 0 {
-            println!(
+            outln!(
                 "{pending} tracking operations stay queued: `kdgat mlflow sync` delivers them once the server answers"
-            );
+            )?;
         }
     }
     if failed.is_empty() {
