@@ -8,7 +8,7 @@ mod dry_run;
 mod error;
 mod freshness;
 mod observe;
-mod planner;
+pub(crate) mod planner;
 mod request;
 mod sweep_file;
 

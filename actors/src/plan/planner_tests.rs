@@ -4,15 +4,20 @@ use super::*;
 use crate::plan::request::{GridAxis, ScopedOverride};
 
 pub(crate) fn request(variants: &[Variant]) -> SweepRequest {
+    request_in(Path::new("/"), "hcrl_sa", variants)
+}
+
+/// A sweep named `s` of `dataset`, with its run, cache and data roots under `root`.
+pub(crate) fn request_in(root: &Path, dataset: &str, variants: &[Variant]) -> SweepRequest {
     SweepRequest {
-        name: "s1".into(),
-        datasets: vec!["hcrl_sa".into()],
+        name: "s".into(),
+        datasets: vec![dataset.into()],
         variants: variants.to_vec(),
         overrides: Vec::new(),
         grid: Vec::new(),
-        runs_root: PathBuf::from("/runs"),
-        cache_root: PathBuf::from("/cache"),
-        data_root: PathBuf::from("/data"),
+        runs_root: root.join("runs"),
+        cache_root: root.join("cache"),
+        data_root: root.join("data"),
         catalog: None,
         parquet_root: None,
         on_bad_row: Default::default(),

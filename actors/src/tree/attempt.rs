@@ -155,27 +155,15 @@ fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf) -> BatchJobSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{SweepRequest, plan};
+    use crate::plan::plan;
+    use crate::plan::planner::tests::request_in;
     use kdgat_jobs::config::Variant;
 
     #[test]
     fn an_attempt_gets_its_spec_config_and_a_slurm_safe_name() {
         let dir = tempfile::tempdir().unwrap();
-        let request = SweepRequest {
-            name: "s-1".into(),
-            datasets: vec!["hcrl_sa".into()],
-            variants: vec![Variant::StudentKd],
-            overrides: Vec::new(),
-            grid: Vec::new(),
-            runs_root: dir.path().join("runs"),
-            cache_root: dir.path().join("cache"),
-            data_root: dir.path().join("data"),
-            catalog: None,
-            parquet_root: None,
-            on_bad_row: Default::default(),
-            legacy: false,
-            force: false,
-        };
+        let mut request = request_in(dir.path(), "hcrl_sa", &[Variant::StudentKd]);
+        request.name = "s-1".into();
         let plan = plan(&request, &["hcrl_sa"]).unwrap();
         let run = plan.run("hcrl_sa/student_curriculum_kd").unwrap();
         let settings = Settings::default();

@@ -8,12 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kdgat_store::RunStatus;
-use std::time::Instant;
-
 use kdgat_tracking::reference::sweep_key;
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 
-use super::restart::{RestartPolicy, Restarts};
+use super::restart::Children;
 use super::shared::{Shared, blocking};
 use super::stage::{StageActor, StageArgs, StageMsg};
 use super::sweep::SweepMsg;
@@ -43,13 +41,12 @@ pub struct DatasetArgs {
 pub struct DatasetState {
     args: DatasetArgs,
     dag: Dag,
-    stages: BTreeMap<String, ActorRef<StageMsg>>,
+    stages: Children<ActorRef<StageMsg>>,
     stage_of: BTreeMap<String, String>,
     /// Runs given a gate decision whose actor has not reported its end yet.
     awaiting: std::collections::BTreeSet<String>,
     /// Runs blocked by a failure upstream, and why.
     blocked: BTreeMap<String, String>,
-    restarts: BTreeMap<String, Restarts>,
     cancelled: bool,
 }
 
@@ -95,11 +92,10 @@ impl Actor for DatasetActor {
         }
         let mut state = DatasetState {
             dag,
-            stages: BTreeMap::new(),
+            stages: Children::default(),
             stage_of: BTreeMap::new(),
             awaiting: std::collections::BTreeSet::new(),
             blocked: BTreeMap::new(),
-            restarts: BTreeMap::new(),
             cancelled: false,
             args,
         };
@@ -108,7 +104,7 @@ impl Actor for DatasetActor {
                 state.stage_of.insert(run.run_id.clone(), stage.clone());
             }
             let actor = spawn_stage(&myself, &state.args, runs).await?;
-            state.stages.insert(stage, actor);
+            state.stages.insert(stage, actor.get_cell(), actor);
         }
         Ok(state)
     }
@@ -158,28 +154,17 @@ impl Actor for DatasetActor {
         let SupervisionEvent::ActorFailed(cell, error) = event else {
             return Ok(());
         };
-        let Some(stage) = state
-            .stages
-            .iter()
-            .find(|(_, a)| a.get_id() == cell.get_id())
-            .map(|(s, _)| s.clone())
+        let key = format!("{}/{}", sweep_key(&state.args.sweep), state.args.dataset);
+        let error = error.to_string();
+        let shared = state.args.shared.clone();
+        let Some(failed) = shared
+            .child_failed(&mut state.stages, &cell, &error, |_| key)
+            .await
         else {
             return Ok(());
         };
-        let wait = state
-            .restarts
-            .entry(stage.clone())
-            .or_default()
-            .next(&RestartPolicy::default(), Instant::now());
-        let key = format!("{}/{}", sweep_key(&state.args.sweep), state.args.dataset);
-        let payload = serde_json::json!({ "stage": stage, "error": error.to_string(),
-                                          "restart": wait.is_some() });
-        state
-            .args
-            .shared
-            .record(&key, "actor_failed", payload)
-            .await;
-        match wait {
+        let stage = failed.name;
+        match failed.restart_after {
             Some(delay) => {
                 myself.send_after(delay, move || DatasetMsg::Restart(stage));
                 Ok(())
@@ -237,7 +222,7 @@ async fn restart_stage(
         .filter(|id| state.awaiting.contains(id))
         .collect();
     let actor = spawn_stage(myself, &state.args, runs).await?;
-    state.stages.insert(stage.to_string(), actor);
+    state.stages.insert(stage, actor.get_cell(), actor);
     for run in replay {
         state.awaiting.remove(&run);
         let gate = match state.blocked.get(&run) {

@@ -9,6 +9,7 @@ mod exporter;
 mod restart;
 mod run;
 mod run_book;
+mod run_io;
 mod scheduler;
 mod session;
 mod shared;

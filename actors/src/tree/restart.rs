@@ -1,9 +1,12 @@
 //! Bounded restarts with backoff, as data: how a supervising actor decides whether, and after how
-//! long, to restart a child that failed ([`Restarts::next`]). ractor has no restart strategies of
-//! its own; every supervisor of the tree uses this one.
+//! long, to restart a child that failed ([`Restarts::next`]), and [`Children`], the named children
+//! of a supervising actor with their restart histories. ractor has no restart strategies of its own;
+//! every supervisor of the tree uses these.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
+
+use ractor::ActorCell;
 
 /// How many restarts are allowed in a window, and the backoff between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +54,81 @@ impl Restarts {
         }
         self.recent.push_back(now);
         Some((policy.first_backoff * (1u32 << n.min(16))).min(policy.max_backoff))
+    }
+}
+
+/// A supervisor's children by name, each with what the supervisor keeps of it, and their restarts.
+pub struct Children<T> {
+    entries: BTreeMap<String, (ActorCell, T)>,
+    restarts: BTreeMap<String, Restarts>,
+    policy: RestartPolicy,
+}
+
+/// A child that failed, taken out of [`Children`].
+pub struct Failed<T> {
+    /// Its name.
+    pub name: String,
+    /// What the supervisor kept of it.
+    pub value: T,
+    /// The wait before restarting it; `None` to give up.
+    pub restart_after: Option<Duration>,
+}
+
+impl<T> Default for Children<T> {
+    fn default() -> Self {
+        Children {
+            entries: BTreeMap::new(),
+            restarts: BTreeMap::new(),
+            policy: RestartPolicy::default(),
+        }
+    }
+}
+
+impl<T> Children<T> {
+    /// Adds (or replaces) a child.
+    pub fn insert(&mut self, name: impl Into<String>, cell: ActorCell, value: T) {
+        self.entries.insert(name.into(), (cell, value));
+    }
+
+    /// What is kept of a child.
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.entries.get(name).map(|(_, v)| v)
+    }
+
+    /// Forgets a child (it ended).
+    pub fn remove(&mut self, name: &str) -> Option<T> {
+        self.entries.remove(name).map(|(_, v)| v)
+    }
+
+    /// The children's names, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.entries.keys().cloned().collect()
+    }
+
+    /// What is kept of every child.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.entries.values().map(|(_, v)| v)
+    }
+
+    /// Takes out the child whose actor failed, with the decision to restart it or not; `None` if
+    /// the actor is not one of these children.
+    pub fn failed(&mut self, cell: &ActorCell) -> Option<Failed<T>> {
+        let name = self
+            .entries
+            .iter()
+            .find(|(_, (c, _))| c.get_id() == cell.get_id())
+            .map(|(name, _)| name.clone())?;
+        let (_, value) = self.entries.remove(&name)?;
+        let restart_after = self
+            .restarts
+            .entry(name.clone())
+            .or_default()
+            .next(&self.policy, Instant::now());
+        Some(Failed {
+            name,
+            value,
+            restart_after,
+        })
     }
 }
 

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use kdgat_jobs::timestamp::utc_now_iso8601;
 use kdgat_store::Store;
-use ractor::ActorRef;
+use ractor::{ActorCell, ActorRef};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::exporter::ExporterMsg;
+use super::restart::{Children, Failed};
 use super::scheduler::SchedulerMsg;
 use super::tracking::TrackingMsg;
 use crate::machine::{Limits, Outcome};
@@ -127,6 +128,24 @@ impl Shared {
         if !matches!(written, Ok(Ok(_))) {
             tracing::error!("could not record an event in the store: {written:?}");
         }
+    }
+
+    /// Takes the child of `children` whose actor failed, recording the failure (and whether it
+    /// is restarted) as an event of the key `key_of` gives for it; `None` if the actor is not one
+    /// of them.
+    pub async fn child_failed<T>(
+        &self,
+        children: &mut Children<T>,
+        cell: &ActorCell,
+        error: &str,
+        key_of: impl FnOnce(&Failed<T>) -> String,
+    ) -> Option<Failed<T>> {
+        let failed = children.failed(cell)?;
+        let restart = failed.restart_after.is_some();
+        let payload =
+            serde_json::json!({ "child": failed.name, "error": error, "restart": restart });
+        self.record(&key_of(&failed), "actor_failed", payload).await;
+        Some(failed)
     }
 
     /// Marks a run failed in the store (its actor could not be kept alive).

@@ -6,12 +6,11 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 
 use super::dataset::DatasetMsg;
-use super::restart::{RestartPolicy, Restarts};
+use super::restart::Children;
 use super::run::{RunActor, RunArgs, RunMsg};
 use super::shared::Shared;
 use crate::machine::Outcome;
@@ -37,10 +36,8 @@ pub struct StageArgs {
 /// Its state.
 pub struct StageState {
     args: StageArgs,
-    actors: BTreeMap<String, ActorRef<RunMsg>>,
+    runs: Children<ActorRef<RunMsg>>,
     gates: BTreeMap<String, Gated>,
-    restarts: BTreeMap<String, Restarts>,
-    policy: RestartPolicy,
 }
 
 /// The last gate decision passed to a run (replayed to a restarted actor).
@@ -80,10 +77,8 @@ impl Actor for StageActor {
     ) -> Result<StageState, ActorProcessingErr> {
         let mut state = StageState {
             args,
-            actors: BTreeMap::new(),
+            runs: Children::default(),
             gates: BTreeMap::new(),
-            restarts: BTreeMap::new(),
-            policy: RestartPolicy::default(),
         };
         let ids: Vec<String> = state.args.runs.iter().map(|r| r.run_id.clone()).collect();
         for id in ids {
@@ -103,13 +98,12 @@ impl Actor for StageActor {
             StageMsg::UpToDate(run) => gate(state, run, Gated::UpToDate),
             StageMsg::Blocked(run, why) => gate(state, run, Gated::Blocked(why)),
             StageMsg::Cancel => {
-                let runs: Vec<String> = state.actors.keys().cloned().collect();
-                for run in runs {
+                for run in state.runs.names() {
                     gate(state, run, Gated::Cancel);
                 }
             }
             StageMsg::RunEnded(run, outcome) => {
-                state.actors.remove(&run);
+                state.runs.remove(&run);
                 state.gates.remove(&run);
                 let _ = state.args.parent.cast(DatasetMsg::RunEnded(run, outcome));
             }
@@ -132,37 +126,22 @@ impl Actor for StageActor {
         let SupervisionEvent::ActorFailed(cell, error) = event else {
             return Ok(());
         };
-        let Some(run) = state
-            .actors
-            .iter()
-            .find(|(_, a)| a.get_id() == cell.get_id())
-            .map(|(r, _)| r.clone())
+        let error = error.to_string();
+        let shared = state.args.shared.clone();
+        let Some(failed) = shared
+            .child_failed(&mut state.runs, &cell, &error, |f| f.name.clone())
+            .await
         else {
             return Ok(());
         };
-        state.actors.remove(&run);
-        let wait = state
-            .restarts
-            .entry(run.clone())
-            .or_default()
-            .next(&state.policy, Instant::now());
-        let detail = format!("{error}");
-        state
-            .args
-            .shared
-            .record(
-                &run,
-                "actor_failed",
-                serde_json::json!({ "error": detail, "restart": wait.is_some() }),
-            )
-            .await;
-        match wait {
+        let run = failed.name;
+        match failed.restart_after {
             Some(delay) => {
                 myself.send_after(delay, move || StageMsg::Restart(run));
             }
             None => {
-                let why = format!("its supervisor gave up after repeated failures: {detail}");
-                state.args.shared.fail_run(&run, &why).await;
+                let why = format!("its supervisor gave up after repeated failures: {error}");
+                shared.fail_run(&run, &why).await;
                 let _ = myself.cast(StageMsg::RunEnded(run, Outcome::Failed(why)));
             }
         }
@@ -171,7 +150,7 @@ impl Actor for StageActor {
 }
 
 fn gate(state: &mut StageState, run: String, gated: Gated) {
-    let Some(actor) = state.actors.get(&run) else {
+    let Some(actor) = state.runs.get(&run) else {
         return;
     };
     let message = match &gated {
@@ -200,6 +179,6 @@ async fn spawn_run(
         parent: myself.clone(),
     };
     let (actor, _) = Actor::spawn_linked(None, RunActor, args, myself.get_cell()).await?;
-    state.actors.insert(run_id.to_string(), actor);
+    state.runs.insert(run_id, actor.get_cell(), actor);
     Ok(())
 }

@@ -7,14 +7,14 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kdgat_cluster::Scheduler;
 use kdgat_tracking::TrackingConfig;
-use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 
 use super::exporter::{ExporterActor, ExporterArgs, ExporterMsg};
-use super::restart::{RestartPolicy, Restarts};
+use super::restart::{Children, Failed};
 use super::scheduler::{SchedulerActor, SchedulerArgs};
 use super::shared::{Progress, Shared, blocking};
 use super::submission::{self, SweepSubmission};
@@ -39,10 +39,24 @@ pub struct SupervisorArgs {
 /// Its state.
 pub struct SupervisorState {
     args: SupervisorArgs,
-    sweeps: BTreeMap<String, (ActorRef<SweepMsg>, SweepArgs)>,
-    services: BTreeMap<String, ActorCell>,
-    restarts: BTreeMap<String, Restarts>,
-    policy: RestartPolicy,
+    /// Services by name (`scheduler`, …) and sweeps (`sweep:<id>`).
+    children: Children<Child>,
+    /// Children waiting out their backoff before a restart.
+    restarting: BTreeMap<String, Child>,
+}
+
+/// What the Supervisor keeps of a child.
+#[derive(Clone)]
+enum Child {
+    /// A service actor, found by its registered name.
+    Service,
+    /// A sweep's actor and what rebuilds it.
+    Sweep(ActorRef<SweepMsg>, Box<SweepArgs>),
+}
+
+/// A sweep child's name.
+fn sweep_child(sweep: &str) -> String {
+    format!("sweep:{sweep}")
 }
 
 /// Its messages.
@@ -71,10 +85,8 @@ impl Actor for SupervisorActor {
     ) -> Result<SupervisorState, ActorProcessingErr> {
         let mut state = SupervisorState {
             args,
-            sweeps: BTreeMap::new(),
-            services: BTreeMap::new(),
-            restarts: BTreeMap::new(),
-            policy: RestartPolicy::default(),
+            children: Children::default(),
+            restarting: BTreeMap::new(),
         };
         for service in ["scheduler", "exporter", "tracking"] {
             start_service(&myself, &mut state, service).await?;
@@ -106,10 +118,10 @@ impl Actor for SupervisorActor {
                 let _ = reply.send(result);
             }
             SupervisorMsg::SweepEnded(sweep) => {
-                state.sweeps.remove(&sweep);
+                state.children.remove(&sweep_child(&sweep));
             }
             SupervisorMsg::Cancel(sweep) => {
-                if let Some((actor, _)) = state.sweeps.get(&sweep) {
+                if let Some(Child::Sweep(actor, _)) = state.children.get(&sweep_child(&sweep)) {
                     let _ = actor.cast(SweepMsg::Cancel);
                 }
             }
@@ -119,13 +131,10 @@ impl Actor for SupervisorActor {
                     let _ = reply.send(flush(&shared).await);
                 });
             }
-            SupervisorMsg::Restart(child) => match child.strip_prefix("sweep:") {
-                Some(sweep) => {
-                    if let Some((_, args)) = state.sweeps.get(sweep).cloned() {
-                        start_sweep(&myself, state, args).await?;
-                    }
-                }
-                None => start_service(&myself, state, &child).await?,
+            SupervisorMsg::Restart(name) => match state.restarting.remove(&name) {
+                Some(Child::Sweep(_, args)) => start_sweep(&myself, state, *args).await?,
+                Some(Child::Service) => start_service(&myself, state, &name).await?,
+                None => {}
             },
         }
         Ok(())
@@ -140,50 +149,32 @@ impl Actor for SupervisorActor {
         let SupervisionEvent::ActorFailed(cell, error) = event else {
             return Ok(());
         };
-        let child = if let Some(sweep) = state
-            .sweeps
-            .iter()
-            .find(|(_, (a, _))| a.get_id() == cell.get_id())
-            .map(|(s, _)| s.clone())
-        {
-            format!("sweep:{sweep}")
-        } else if let Some(service) = state
-            .services
-            .iter()
-            .find(|(_, c)| c.get_id() == cell.get_id())
-            .map(|(s, _)| s.clone())
-        {
-            service
-        } else {
+        let error = error.to_string();
+        let shared = state.args.shared.clone();
+        let key_of = |f: &Failed<Child>| match &f.value {
+            Child::Sweep(_, args) => kdgat_tracking::reference::sweep_key(&args.sweep),
+            Child::Service => format!("kdgat/{}", f.name),
+        };
+        let Some(failed) = shared
+            .child_failed(&mut state.children, &cell, &error, key_of)
+            .await
+        else {
             return Ok(());
         };
-        let wait = state
-            .restarts
-            .entry(child.clone())
-            .or_default()
-            .next(&state.policy, Instant::now());
-        let key = match child.strip_prefix("sweep:") {
-            Some(sweep) => kdgat_tracking::reference::sweep_key(sweep),
-            None => format!("kdgat/{child}"),
-        };
-        let payload = serde_json::json!({ "error": error.to_string(), "restart": wait.is_some() });
-        state
-            .args
-            .shared
-            .record(&key, "actor_failed", payload)
-            .await;
-        match (wait, child.strip_prefix("sweep:")) {
-            (Some(delay), _) => {
-                myself.send_after(delay, move || SupervisorMsg::Restart(child));
+        let name = failed.name;
+        match (failed.restart_after, failed.value) {
+            (Some(delay), child) => {
+                state.restarting.insert(name.clone(), child);
+                myself.send_after(delay, move || SupervisorMsg::Restart(name));
             }
-            (None, Some(sweep)) => {
+            (None, Child::Sweep(_, args)) => {
                 let store = state.args.shared.store.clone();
-                let sweep = sweep.to_string();
                 let why = format!("its actor failed repeatedly: {error}");
-                blocking(move || submission::give_up(&store, &sweep, &why)).await??;
-                state.sweeps.retain(|s, _| !child.ends_with(s.as_str()));
+                blocking(move || submission::give_up(&store, &args.sweep, &why)).await??;
             }
-            (None, None) => return Err(format!("the {child} keeps failing: {error}").into()),
+            (None, Child::Service) => {
+                return Err(format!("the {name} keeps failing: {error}").into());
+            }
         }
         Ok(())
     }
@@ -233,7 +224,7 @@ async fn start_service(
                 .get_cell()
         }
     };
-    state.services.insert(service.to_string(), cell);
+    state.children.insert(service, cell, Child::Service);
     Ok(())
 }
 
@@ -243,7 +234,10 @@ async fn start_sweep(
     args: SweepArgs,
 ) -> Result<(), ActorProcessingErr> {
     let (actor, _) = Actor::spawn_linked(None, SweepActor, args.clone(), myself.get_cell()).await?;
-    state.sweeps.insert(args.sweep.clone(), (actor, args));
+    let name = sweep_child(&args.sweep);
+    state
+        .children
+        .insert(name, actor.get_cell(), Child::Sweep(actor, Box::new(args)));
     Ok(())
 }
 

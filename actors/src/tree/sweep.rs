@@ -10,12 +10,10 @@ use kdgat_jobs::timestamp::utc_now_iso8601;
 use kdgat_store::Change;
 use kdgat_tracking::reference::sweep_key;
 use kdgat_tracking::{RunStatus, TrackingOp};
-use std::time::Instant;
-
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 
 use super::dataset::{DatasetActor, DatasetArgs, DatasetMsg};
-use super::restart::{RestartPolicy, Restarts};
+use super::restart::Children;
 use super::run_book::queue;
 use super::shared::{Progress, Shared, blocking};
 use super::supervisor::SupervisorMsg;
@@ -43,9 +41,8 @@ pub struct SweepArgs {
 /// Its state.
 pub struct SweepState {
     args: SweepArgs,
-    datasets: BTreeMap<String, ActorRef<DatasetMsg>>,
+    datasets: Children<ActorRef<DatasetMsg>>,
     outcomes: BTreeMap<String, Vec<(String, Outcome)>>,
-    restarts: BTreeMap<String, Restarts>,
     cancelled: bool,
 }
 
@@ -69,18 +66,15 @@ impl Actor for SweepActor {
         myself: ActorRef<Self::Msg>,
         args: SweepArgs,
     ) -> Result<SweepState, ActorProcessingErr> {
-        let mut datasets = BTreeMap::new();
+        let mut datasets = Children::default();
         for dataset in &args.plan.request.datasets {
-            datasets.insert(
-                dataset.clone(),
-                spawn_dataset(&myself, &args, dataset).await?,
-            );
+            let actor = spawn_dataset(&myself, &args, dataset).await?;
+            datasets.insert(dataset.clone(), actor.get_cell(), actor);
         }
         Ok(SweepState {
             args,
             datasets,
             outcomes: BTreeMap::new(),
-            restarts: BTreeMap::new(),
             cancelled: false,
         })
     }
@@ -94,7 +88,7 @@ impl Actor for SweepActor {
         match message {
             SweepMsg::DatasetDone(dataset, outcomes) => {
                 state.outcomes.insert(dataset, outcomes);
-                if state.outcomes.len() == state.datasets.len() {
+                if state.outcomes.len() == state.args.plan.request.datasets.len() {
                     end(state).await?;
                     myself.stop(None);
                 }
@@ -110,7 +104,7 @@ impl Actor for SweepActor {
                 if state.cancelled {
                     let _ = actor.cast(DatasetMsg::Cancel);
                 }
-                state.datasets.insert(dataset, actor);
+                state.datasets.insert(dataset, actor.get_cell(), actor);
             }
         }
         Ok(())
@@ -126,27 +120,17 @@ impl Actor for SweepActor {
         let SupervisionEvent::ActorFailed(cell, error) = event else {
             return Ok(());
         };
-        let Some(dataset) = state
-            .datasets
-            .iter()
-            .find(|(_, a)| a.get_id() == cell.get_id())
-            .map(|(d, _)| d.clone())
+        let key = sweep_key(&state.args.sweep);
+        let error = error.to_string();
+        let shared = state.args.shared.clone();
+        let Some(failed) = shared
+            .child_failed(&mut state.datasets, &cell, &error, |_| key)
+            .await
         else {
             return Ok(());
         };
-        let wait = state
-            .restarts
-            .entry(dataset.clone())
-            .or_default()
-            .next(&RestartPolicy::default(), Instant::now());
-        let key = format!("{}/{dataset}", sweep_key(&state.args.sweep));
-        let payload = serde_json::json!({ "error": error.to_string(), "restart": wait.is_some() });
-        state
-            .args
-            .shared
-            .record(&key, "actor_failed", payload)
-            .await;
-        match wait {
+        let dataset = failed.name;
+        match failed.restart_after {
             Some(delay) => {
                 myself.send_after(delay, move || SweepMsg::Restart(dataset));
                 Ok(())

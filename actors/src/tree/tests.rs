@@ -21,7 +21,8 @@ use serde_json::json;
 
 use super::{Progress, Session, SessionConfig, SweepSubmission};
 use crate::machine::{Limits, Outcome};
-use crate::plan::{Observed, SweepRequest, decide, plan};
+use crate::plan::planner::tests::request_in;
+use crate::plan::{Observed, decide, plan};
 use crate::settings::Settings;
 
 /// A status reason that makes the run's actor panic.
@@ -129,21 +130,7 @@ struct Sweep {
 
 fn run_sweep(variants: &[Variant], fake: FakeScheduler) -> Sweep {
     let dir = tempfile::tempdir().unwrap();
-    let request = SweepRequest {
-        name: "s".into(),
-        datasets: vec!["d".into()],
-        variants: variants.to_vec(),
-        overrides: Vec::new(),
-        grid: Vec::new(),
-        runs_root: dir.path().join("runs"),
-        cache_root: dir.path().join("cache"),
-        data_root: dir.path().join("data"),
-        catalog: None,
-        parquet_root: None,
-        on_bad_row: Default::default(),
-        legacy: false,
-        force: false,
-    };
+    let request = request_in(dir.path(), "d", variants);
     let plan = plan(&request, &["d"]).unwrap();
     let observed: BTreeMap<String, Observed> = BTreeMap::new();
     let decisions = decide(&plan, &observed, false);
