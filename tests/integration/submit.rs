@@ -57,6 +57,31 @@ fn json_of(dir: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `kdgat submit tiny EXTRA --dry-run --json` in `dir`: the plan.
+fn dry_run(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "--catalog",
+        "catalog.yaml",
+        "--data-root",
+        "data",
+        "submit",
+        "tiny",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--dry-run", "--json"]);
+    json_of(dir, &args)
+}
+
+/// The planned run `run` of a dry run's plan.
+fn planned<'a>(plan: &'a Value, run: &str) -> &'a Value {
+    plan["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == run)
+        .unwrap_or_else(|| panic!("{run} is not planned: {plan}"))
+}
+
 #[test]
 fn a_sweep_of_three_variants_agrees_everywhere_and_reruns_only_what_changed() {
     let uri = service("MLFLOW_TRACKING_URI", "submit with MLflow");
@@ -225,34 +250,16 @@ fn the_dry_run_shows_the_plan_and_submits_nothing() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     tiny_dataset(dir, 1);
-    let plan = json_of(
+    let plan = dry_run(
         dir,
-        &[
-            "--catalog",
-            "catalog.yaml",
-            "--data-root",
-            "data",
-            "submit",
-            "tiny",
-            "--variant",
-            "student-kd",
-            "--set",
-            "curriculum.lr=0.01,0.1",
-            "--dry-run",
-            "--json",
-        ],
+        &["--variant", "student-kd", "--set", "curriculum.lr=0.01,0.1"],
     );
     // graphs, the teacher's chain (shared autoencoder, two curricula, fusions and evaluations),
     // and the distilled student's likewise.
     assert_eq!(plan["runs"].as_array().unwrap().len(), 1 + 2 * (1 + 3 * 2));
     assert_eq!(plan["to_run"], 15);
     assert_eq!(plan["gpu_hours_at_most"], 14.0 * 6.0 - 4.0 * 4.0);
-    let cur = plan["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["run"] == "tiny/student_curriculum_kd.curriculum-lr-0.01")
-        .unwrap();
+    let cur = planned(&plan, "tiny/student_curriculum_kd.curriculum-lr-0.01");
     assert_eq!(cur["resources"]["time_minutes"], 360);
     assert!(
         cur["deps"]
@@ -335,27 +342,8 @@ fn an_interrupted_run_is_never_reported_finished() {
         ],
     );
     assert_eq!(status[0]["status"], "unknown");
-    let plan = json_of(
-        dir,
-        &[
-            "--catalog",
-            "catalog.yaml",
-            "--data-root",
-            "data",
-            "submit",
-            "tiny",
-            "--variant",
-            "teacher",
-            "--dry-run",
-            "--json",
-        ],
-    );
-    let row = plan["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["run"] == "tiny/teacher_autoencoder")
-        .unwrap();
+    let plan = dry_run(dir, &["--variant", "teacher"]);
+    let row = planned(&plan, "tiny/teacher_autoencoder");
     assert_eq!(row["runs"], true, "{row}");
     assert_ne!(row["why"], "up to date");
 }
