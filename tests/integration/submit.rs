@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::{kdgat, python, service, stderr, stdout, tiny_dataset};
-use crate::tracking::import::read_back;
+use crate::tracking::import::{experiment_tags, read_back};
 use crate::tracking::unique;
 
 const QUICK: &[&str] = &[
@@ -198,6 +198,15 @@ fn a_sweep_of_three_variants_agrees_everywhere_and_reruns_only_what_changed() {
         let eval = &back["tiny/student_evaluation_kd"];
         assert!(eval["metrics"]["gat_f1"].is_f64(), "{eval}");
         assert_eq!(parent["status"], "FINISHED");
+        assert!(
+            vgae["duration_ms"].as_f64().unwrap() > 0.0,
+            "a true duration: {vgae}"
+        );
+        let tags = experiment_tags(&python, uri, &experiment);
+        assert_eq!(
+            tags["mlflow.experimentKind"], "custom_model_development",
+            "{tags}"
+        );
     }
 
     // Everything is up to date.

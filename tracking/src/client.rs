@@ -19,6 +19,9 @@ use crate::retry::{Jitter, RetryPolicy, parse_retry_after};
 use crate::secrets::Redactor;
 use crate::wire::{ArtifactFile, Experiment, Metric, Run, RunInfo, RunStatus, Tag};
 
+/// The experiment tag MLflow 3's UI reads to choose its view: a model-training experiment.
+pub const EXPERIMENT_KIND: (&str, &str) = ("mlflow.experimentKind", "custom_model_development");
+
 /// A client of one tracking server.
 pub struct MlflowClient {
     http: reqwest::Client,
@@ -221,6 +224,8 @@ impl MlflowClient {
     }
 
     /// The id of the experiment called `name`, created if missing (a concurrent creation is fine).
+    /// It is marked as a model-training experiment ([`EXPERIMENT_KIND`]), so that MLflow 3's UI opens
+    /// it on its runs rather than on the GenAI views.
     pub async fn experiment_id(&self, name: &str) -> Result<String, TrackingError> {
         for _ in 0..3 {
             if let Some(experiment) = self.experiment_by_name(name).await? {
@@ -232,16 +237,21 @@ impl MlflowClient {
                             .into(),
                     });
                 }
+                let (key, value) = EXPERIMENT_KIND;
+                if !experiment.tags.iter().any(|t| t.key == key) {
+                    let tag = json!({ "experiment_id": experiment.experiment_id, "key": key, "value": value });
+                    self.post::<Value>("experiments/set-experiment-tag", &tag)
+                        .await?;
+                }
                 return Ok(experiment.experiment_id);
             }
             #[derive(Deserialize)]
             struct Reply {
                 experiment_id: String,
             }
-            match self
-                .post::<Reply>("experiments/create", &json!({ "name": name }))
-                .await
-            {
+            let (key, value) = EXPERIMENT_KIND;
+            let create = json!({ "name": name, "tags": [{ "key": key, "value": value }] });
+            match self.post::<Reply>("experiments/create", &create).await {
                 Ok(reply) => return Ok(reply.experiment_id),
                 Err(e) if e.server_code() == Some("RESOURCE_ALREADY_EXISTS") => continue,
                 Err(e) => return Err(e),

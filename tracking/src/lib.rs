@@ -27,7 +27,7 @@ mod retry;
 mod secrets;
 mod wire;
 
-pub use client::MlflowClient;
+pub use client::{EXPERIMENT_KIND, MlflowClient};
 pub use config::{Credentials, DEFAULT_EXPERIMENT, TrackingConfig};
 pub use drain::{DrainReport, Drainer, Rejected};
 pub use error::TrackingError;
