@@ -1,43 +1,38 @@
 #!/usr/bin/env bash
-# The main job for a new user: build kdgat (release) and run the pipeline on the bundled real dataset
-# with the local executor.
+# The main job for a new user: build kdgat (release), generate a synthetic CAN dataset, run the whole
+# pipeline on it for all three variants, and write the HTML report. Needs nothing but this checkout.
 #
-# It runs the data stages (CSV→Parquet ingest, the graph cache from the Parquet captures), then the
-# whole model chain with `kdgat pipeline --local` for the teacher and the distilled student:
-# autoencoder (VGAE) → curriculum (GAT) → fusion (DQN) → evaluation on validation and every test
-# scenario, KDGAT_EPOCHS epochs per training stage (default 5) and KDGAT_EPISODES fusion episodes
-# (default 100), on the CPU; then fills the project database from the run directories and prints the
-# leaderboard; with MLFLOW_TRACKING_URI set it also logs the runs to MLflow.
-# Outputs go to data/parquet, data/cache and experimentruns/ in this checkout. Honoured:
-# KDGAT_DATA_ROOT (default: ../shared/data when present, else data/), KDGAT_DATASET (default
-# hcrl_sa), KDGAT_EPOCHS, KDGAT_EPISODES, KDGAT_VARIANTS (default teacher,student-kd; add student for
-# the no-KD ablation).
+# 1. `kdgat synth` writes the dataset into data/automotive/synthetic (kept when it is there).
+# 2. `kdgat submit synthetic` runs the sweep through the supervisor in this process with the local
+#    executor and the embedded store: the graph cache, then for teacher, student-kd and student the
+#    chain autoencoder (VGAE) → curriculum (GAT) → fusion (DQN) → evaluation, on the CPU with
+#    reduced epochs; a progress line per run. With MLFLOW_TRACKING_URI set the runs also go to MLflow.
+# 3. `kdgat report` draws experimentruns/report.html; its path is the last line printed.
+#
+# Honoured: KDGAT_DATA_ROOT (default data/), KDGAT_DATASET (default synthetic: another catalog
+# dataset under the data root is run instead, nothing generated), KDGAT_EPOCHS (autoencoder and
+# curriculum epochs, default 12), KDGAT_EPISODES (fusion episodes, default 100), KDGAT_VARIANTS
+# (default teacher,student-kd,student), OMP_NUM_THREADS (default 1 per job).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-libtorch.sh
 cargo build --release --locked --quiet
-kdgat=${CARGO_TARGET_DIR:-target}/release/kdgat
+kdgat=$(realpath "${CARGO_TARGET_DIR:-target}/release/kdgat")
 
-if [[ -z "${KDGAT_DATA_ROOT:-}" ]]; then
-    if [[ -d ../shared/data ]]; then KDGAT_DATA_ROOT=../shared/data; else KDGAT_DATA_ROOT=data; fi
+export KDGAT_DATA_ROOT="${KDGAT_DATA_ROOT:-data}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+dataset=${KDGAT_DATASET:-synthetic}
+
+if [[ $dataset == synthetic ]]; then
+    echo "== the synthetic dataset"
+    "$kdgat" synth
 fi
-export KDGAT_DATA_ROOT
-dataset=${KDGAT_DATASET:-hcrl_sa}
-
-echo "== datasets under $KDGAT_DATA_ROOT"
-"$kdgat" datasets
-echo "== ingest $dataset (CSV → Parquet)"
-"$kdgat" ingest "$dataset"
-runs=experimentruns
-"$kdgat" pipeline --local "$dataset" --variant "${KDGAT_VARIANTS:-teacher,student-kd}" \
-    --from parquet --runs-dir "$runs" \
-    --set device=cpu --set "max_epochs=${KDGAT_EPOCHS:-5}" --set "fusion_episodes=${KDGAT_EPISODES:-100}"
-echo "== project database and leaderboard"
-"$kdgat" recover --runs-dir "$runs"
-"$kdgat" db query "SELECT run_id, status FROM runs ORDER BY run_id"
+echo "== the sweep: $dataset, ${KDGAT_VARIANTS:-teacher,student-kd,student}"
+"$kdgat" submit "$dataset" --variant "${KDGAT_VARIANTS:-teacher,student-kd,student}" \
+    --set device=cpu --set "max_epochs=${KDGAT_EPOCHS:-12}" --set batch_size=64 \
+    --set "fusion_episodes=${KDGAT_EPISODES:-100}" --set episode_sample_size=2000
+echo "== leaderboard"
 "$kdgat" analytics leaderboard --metric f1 --dataset "$dataset"
-if [[ -n "${MLFLOW_TRACKING_URI:-}" ]]; then
-    echo "== MLflow ($MLFLOW_TRACKING_URI)"
-    "$kdgat" mlflow sync --runs-dir "$runs"
-fi
+echo "== report"
+"$kdgat" report --runs-dir experimentruns --dataset "$dataset"

@@ -71,15 +71,13 @@ pub enum Command {
     Synth(SynthArgs),
     /// Print a model's parameter count and tensors for a preset
     Models(ModelsArgs),
-    /// Run the whole chain (autoencoder → curriculum → fusion → evaluation) of a dataset's variants in
-    /// this process, with no cluster and no tracking server
-    Pipeline(PipelineArgs),
-    /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG
-    Submit(PendingArgs),
+    /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG, run
+    /// to the end in this process (local executor or SLURM, as the cluster config says)
+    Submit(SubmitArgs),
     /// Run the cluster supervisor: submit and follow batch jobs, recover, ship tracking data
     Daemon(PendingArgs),
     /// Show the state of sweeps, runs and attempts
-    Status(PendingArgs),
+    Status(StatusArgs),
     /// Cancel a run or a whole sweep, and its batch jobs
     Cancel(PendingArgs),
     /// Write one self-contained HTML report of the runs: evaluation beside the reference's figures,
@@ -281,8 +279,11 @@ pub enum MlflowCommand {
     /// Deliver the queued tracking operations to the server (MLFLOW_TRACKING_URI), exactly once;
     /// with --runs-dir, first queue every run directory found there as a run nested under a sweep
     #[command(after_help = "Credentials come from MLFLOW_TRACKING_TOKEN, or \
-        MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD; they are never logged. \
-        Operations the server cannot take now stay queued: run the command again.")]
+        MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or user:password@ in \
+        MLFLOW_TRACKING_URI); they are never shown, logged or stored. Operations the server cannot \
+        take now, and all of them when the credentials or the URL are wrong, stay queued: fix what \
+        the error says and run the command again. Operations the server refused are set aside; \
+        --retry-set-aside queues them again.")]
     Sync(MlflowSyncArgs),
 }
 
@@ -308,6 +309,9 @@ pub struct MlflowSyncArgs {
     /// sync; what is not delivered stays queued
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
+    /// First queue again the operations the server refused before (set aside), then deliver
+    #[arg(long)]
+    pub retry_set_aside: bool,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
@@ -329,13 +333,17 @@ pub struct TableFormat {
 pub enum DbCommand {
     /// Write the SQLite project database (atomically) [default path: <state dir>/project.db]
     Export {
-        /// Where to write it
+        /// Where to write it: a new file or a regular file to replace, outside the state directory
         path: Option<PathBuf>,
     },
-    /// Run read-only SQL against the project database (refreshed from the store first)
+    /// Run read-only SQL against the project database (refreshed from the store first); a statement
+    /// that would write anything is refused
     Query {
         /// The SQL
         sql: String,
+        /// Stop the query after this many seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+        time_limit: f64,
         /// Output format
         #[command(flatten)]
         format: TableFormat,
@@ -441,47 +449,72 @@ pub struct ConfigShowArgs {
     pub overrides: Vec<String>,
 }
 
-/// `kdgat pipeline`.
+/// `kdgat submit`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  kdgat pipeline --local hcrl_sa --variant teacher --set max_epochs=5 --set fusion_episodes=100\n  \
-kdgat pipeline --local hcrl_sa            # teacher, then student-kd, then student\n\n\
-A stage that already finished with the same config is not run again (--force reruns it); an\n\
-interrupted stage (SIGTERM/SIGUSR2, exit status 75) resumes where it stopped when the command is run\n\
-again. Each run directory gets spec.json, so one stage can be rerun with `kdgat job exec --spec`."
-)]
-pub struct PipelineArgs {
-    /// The dataset (its graph cache is built first when missing or stale)
-    pub dataset: String,
-    /// Run in this process (required: the cluster runs sweeps through `kdgat submit`)
-    #[arg(long, required = true)]
-    pub local: bool,
-    /// Variants to run, in this order [default: teacher,student-kd,student]
+#[command(after_help = "Examples:\n  \
+kdgat submit hcrl_sa                                   # teacher, distilled student, student\n  \
+kdgat submit hcrl_sa --variant teacher --set max_epochs=5 --set fusion_episodes=100\n  \
+kdgat submit hcrl_sa set_01 --set lr=0.001,0.003 --set curriculum.gat_hidden=24,48 --name lr-sweep\n  \
+kdgat submit --sweep-file sweep.toml --dry-run --json\n\n\
+`--set KEY=V1,V2` is a grid axis (every combination is a sweep point; a list field's commas are the\n\
+list's: give its alternatives in a sweep file); `STAGE.KEY` scopes it to one stage. A run that\n\
+finished with the same config on the same inputs is skipped (--force reruns it); an interrupted one\n\
+resumes from its checkpoint. Resources per stage come from the cluster config (<state dir>/\n\
+cluster.toml or --cluster-config; KDGAT_RESOURCES_TRAIN_MEM_MB=… and the like override it).\n\
+Exit status 1 if any run failed; Ctrl-C cancels the sweep's batch jobs (they checkpoint) and stops.")]
+pub struct SubmitArgs {
+    /// Datasets of the catalog (added to the sweep file's)
+    pub datasets: Vec<String>,
+    /// Variants [default: teacher,student-kd,student]; the distilled student brings in the
+    /// teacher's runs it needs
     #[arg(
         long = "variant",
         value_name = "teacher|student-kd|student",
         value_delimiter = ','
     )]
     pub variants: Vec<kdgat_jobs::config::Variant>,
-    /// Override a field of every stage's config, e.g. `--set max_epochs=5`, or of one stage,
-    /// e.g. `--set autoencoder.max_epochs=15` (repeatable; later ones win)
-    #[arg(long = "set", value_name = "[STAGE.]KEY=VALUE")]
+    /// Override a config field of every stage (`max_epochs=5`) or of one (`curriculum.lr=0.001`);
+    /// comma-separated values make a grid axis (`lr=0.001,0.003`); repeatable, later ones win
+    #[arg(long = "set", value_name = "[STAGE.]KEY=VALUE[,VALUE…]")]
     pub overrides: Vec<String>,
+    /// A TOML sweep file: name, datasets, variants, [set] and [grid] tables
+    #[arg(long, value_name = "FILE")]
+    pub sweep_file: Option<PathBuf>,
+    /// The sweep's name [default: the sweep file's, else sweep-<UTC date and time>]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Where the run directories go (`<DIR>/{dataset}/{size}_{stage}[_kd]`)
     #[arg(long, value_name = "DIR", default_value = "experimentruns")]
     pub runs_dir: PathBuf,
-    /// Where graph caches are (`<DIR>/{dataset}/`)
+    /// Where graph caches go (`<DIR>/{dataset}/`)
     #[arg(long, value_name = "DIR", default_value = "data/cache")]
     pub cache_root: PathBuf,
-    /// Rerun stages that already finished with the same config
+    /// The cluster config [default: <state dir>/cluster.toml when present, else the defaults]
+    #[arg(long, value_name = "FILE", env = "KDGAT_CLUSTER_CONFIG")]
+    pub cluster_config: Option<PathBuf>,
+    /// Rerun runs that finished with the same config
     #[arg(long)]
     pub force: bool,
+    /// Print the plan (runs, dependencies, resources, estimated GPU-hours) and submit nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON (the plan with --dry-run, else the outcome)
+    #[arg(long)]
+    pub json: bool,
     /// How to read and window the captures; `--legacy` also trains and scores as the reference did
-    /// where kdgat fixed it (the VGAE trained on attack graphs too and scored from a sampled latent,
-    /// the GAT ranked by p(attack), the curriculum's fixed sample, fusion's constant ε
-    /// and selection rule, dropout at evaluation, the 30k fusion cap)
+    /// where kdgat fixed it
     #[command(flatten)]
     pub input: GraphInputArgs,
+}
+
+/// `kdgat status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// A sweep (its runs) or a run id (its attempts) [default: every sweep]
+    pub target: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kdgat models`.
@@ -518,24 +551,54 @@ pub struct ConfigDiffArgs {
 pub enum JobCommand {
     /// Execute one attempt from its spec.json (what a batch job runs)
     #[command(
-        after_help = "Stages: autoencoder (VGAE) and normal (supervised GAT), with KD when the \
-        config has use_kd; evaluation (the variant's trained GAT and VGAE on validation and every \
-        test scenario, metrics.json). On SIGUSR2 or SIGTERM the job finishes its step, writes a resumable \
-        checkpoint into the run directory and exits with status 75; run it again to resume. \
-        precision `16-mixed` uses autocast and a dynamic loss scale on CUDA (fp32 on CPU). \
-        gradient_checkpointing is accepted but has no effect: tch has no activation \
-        recomputation API."
+        after_help = "Stages: graphs (the dataset's graph cache); autoencoder (VGAE), normal \
+        (supervised GAT) and curriculum (GAT on a VGAE-mined curriculum), with KD when the config \
+        has use_kd; fusion (the DQN agent); evaluation (the variant's trained GAT, VGAE and fusion \
+        agent on validation and every test scenario, metrics.json). On SIGUSR2 or SIGTERM a model \
+        stage finishes its step, writes a resumable checkpoint into the run directory and exits \
+        with status 75; run it again to resume. precision `16-mixed` uses autocast and a dynamic \
+        loss scale on CUDA (fp32 on CPU). gradient_checkpointing is accepted but has no effect: \
+        tch has no activation recomputation API."
     )]
     Exec(JobExecArgs),
+    /// Write the spec.json of a model stage's run, for `kdgat job exec --spec` by hand
+    Spec(JobSpecArgs),
 }
 
 /// `kdgat job exec`.
 #[derive(Debug, Args)]
 pub struct JobExecArgs {
-    /// The attempt's spec.json: {"stage" (autoencoder|normal|curriculum|fusion|evaluation), "config",
-    /// "run_dir", "cache_dir", optional "base_dir" and "legacy"}
+    /// The attempt's spec.json (`kdgat job spec` writes one): {"version", "stage", "run_dir",
+    /// "legacy", and "config", "cache_dir", "base_dir" for a model stage or "dataset",
+    /// "data_root", "catalog", "cache_dir", "parquet_root", "on_bad_row" for graphs}
     #[arg(long, value_name = "FILE")]
     pub spec: PathBuf,
+}
+
+/// `kdgat job spec`.
+#[derive(Debug, Args)]
+pub struct JobSpecArgs {
+    /// The stage
+    #[arg(long, value_name = "autoencoder|curriculum|normal|fusion|evaluation")]
+    pub stage: kdgat_jobs::config::Stage,
+    /// The flat config.json to run with
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The run directory (outputs)
+    #[arg(long, value_name = "DIR")]
+    pub run_dir: PathBuf,
+    /// The dataset's graph cache
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: PathBuf,
+    /// What the config's teacher_path is relative to [default: the current directory]
+    #[arg(long, value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
+    /// Train and score as the reference did where kdgat fixed it
+    #[arg(long)]
+    pub legacy: bool,
+    /// Where to write it [default: <run dir>/spec.json]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of a command that is not available yet: they are accepted so that `--help` works and

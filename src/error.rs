@@ -7,6 +7,7 @@ use kdgat_jobs::config::ConfigError;
 use kdgat_store::StoreError;
 
 use crate::exit_code;
+use crate::output::StdoutError;
 
 /// An error caused by the user's input or request, as opposed to a failure of the work itself.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,22 @@ pub enum UserError {
         what: &'static str,
         /// How to configure it.
         hint: &'static str,
+    },
+    /// A command-line value outside what the flag accepts.
+    #[error("{flag}: {message}")]
+    BadArgument {
+        /// The flag.
+        flag: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// `db export` was given a place it must not write.
+    #[error("cannot export to {path}: it {reason}")]
+    ExportTarget {
+        /// The path given.
+        path: std::path::PathBuf,
+        /// Why not.
+        reason: String,
     },
     /// A command that exists but is not built yet.
     #[error("`kdgat {command}` is not available in this version yet")]
@@ -73,6 +90,13 @@ pub struct Preempted {
 
 /// Prints the error with its causes to stderr and returns the matching exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
+    // Whoever read our output stopped reading (`kdgat db query … | head -1`): nothing to say.
+    if err
+        .downcast_ref::<StdoutError>()
+        .is_some_and(StdoutError::is_closed_pipe)
+    {
+        return ExitCode::from(exit_code::SUCCESS);
+    }
     tracing::debug!("{err:?}");
     if err.downcast_ref::<Preempted>().is_some() {
         tracing::warn!("{err}");
@@ -88,6 +112,7 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
             Some(
                 StoreError::BadIdentifier { .. }
                 | StoreError::UnknownRun(_)
+                | StoreError::Query { .. }
                 | StoreError::Locked { .. },
             ),
         ) => exit_code::INVALID_INPUT,

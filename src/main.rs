@@ -6,6 +6,7 @@ mod error;
 mod exit_code;
 mod logging;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 

@@ -1,9 +1,33 @@
-//! Printing query tables for people (aligned columns), for programs (JSON) and for spreadsheets (CSV).
+//! Printing query tables for people (aligned columns), for programs (JSON) and for spreadsheets (CSV),
+//! and [`outln!`], the `println!` of the commands: it returns the write's error instead of
+//! panicking, so that a closed pipe (`kdgat db query … | head -1`) ends the command quietly
+//! (see `error::report`).
 
 use kdgat_store::QueryTable;
 use serde_json::Value;
 
 use crate::cli::TableFormat;
+
+/// `println!` to stdout that returns a [`StdoutError`] instead of panicking when the write fails.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::output::StdoutError)
+    }};
+}
+pub(crate) use outln;
+
+/// Standard output could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+pub struct StdoutError(pub std::io::Error);
+
+impl StdoutError {
+    /// Whether the reader went away (`… | head -1`): the command ends quietly, as CLI tools do.
+    pub fn is_closed_pipe(&self) -> bool {
+        self.0.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}
 
 /// Prints a table in the chosen format.
 pub fn print_table(table: &QueryTable, format: &TableFormat) -> anyhow::Result<()> {
@@ -20,9 +44,9 @@ pub fn print_table(table: &QueryTable, format: &TableFormat) -> anyhow::Result<(
                     .collect()
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?)?;
     } else if format.csv {
-        println!(
+        outln!(
             "{}",
             table
                 .columns
@@ -30,15 +54,15 @@ pub fn print_table(table: &QueryTable, format: &TableFormat) -> anyhow::Result<(
                 .map(|c| csv_field(c))
                 .collect::<Vec<_>>()
                 .join(",")
-        );
+        )?;
         for row in &table.rows {
-            println!(
+            outln!(
                 "{}",
                 row.iter()
                     .map(|v| csv_field(&cell(v)))
                     .collect::<Vec<_>>()
                     .join(",")
-            );
+            )?;
         }
     } else {
         let cells: Vec<Vec<String>> = table
@@ -66,9 +90,9 @@ pub fn print_table(table: &QueryTable, format: &TableFormat) -> anyhow::Result<(
                 .trim_end()
                 .to_string()
         };
-        println!("{}", line(&table.columns));
+        outln!("{}", line(&table.columns))?;
         for row in &cells {
-            println!("{}", line(row));
+            outln!("{}", line(row))?;
         }
     }
     Ok(())

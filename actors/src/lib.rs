@@ -3,4 +3,11 @@
 //! and I/O. See DESIGN.md ("Actor tree", "Recovery").
 //!
 //! Glossary: a *run* is one stage for one dataset and variant; an *attempt* is one execution of it,
-//! i.e. one batch job (SLURM) or one child process (local executor).
+//! i.e. one batch job (SLURM) or one child process (local executor); a *sweep* is the runs one
+//! `kdgat submit` launched, planned by [`plan`].
+
+pub mod import;
+pub mod machine;
+pub mod plan;
+pub mod settings;
+pub mod tree;

@@ -15,5 +15,8 @@ mod status;
 
 pub use error::ClusterError;
 pub use scheduler::{Scheduler, SchedulerJobId};
-pub use spec::{BatchJobSpec, GpuRequest, SpecError};
+pub use spec::{
+    BatchJobSpec, EXIT_CODE_FILE, GpuRequest, JOB_ID_FILE, STDERR_FILE, STDOUT_FILE, SUBMIT_SCRIPT,
+    SpecError,
+};
 pub use status::{ExitStatus, JobState, JobStatus, NEVER_RUNNABLE_REASONS};

@@ -6,6 +6,17 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+/// What a scheduler writes into the attempt directory: the job's standard output and error…
+pub const STDOUT_FILE: &str = "stdout";
+/// …its standard error…
+pub const STDERR_FILE: &str = "stderr";
+/// …the batch job id (SLURM)…
+pub const JOB_ID_FILE: &str = "slurm_job_id";
+/// …the sbatch script (SLURM)…
+pub const SUBMIT_SCRIPT: &str = "submit.sh";
+/// …and the exit code (local executor).
+pub const EXIT_CODE_FILE: &str = "exit_code";
+
 /// GPUs for a batch job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GpuRequest {

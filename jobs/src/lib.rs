@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod models;
 mod parallel;
 pub mod reference_data;
+pub mod run_dir;
 #[cfg(feature = "train")]
 pub mod stages;
 pub mod synth;

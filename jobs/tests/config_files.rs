@@ -5,9 +5,9 @@ use std::path::Path;
 
 use kdgat_jobs::catalog::Catalog;
 use kdgat_jobs::config::{
-    BEST_CHECKPOINT, PipelineConfig, Preset, Stage, StageCheckContext, load_config, run_id,
-    validate_for_stage,
+    PipelineConfig, Preset, Stage, StageCheckContext, load_config, run_id, validate_for_stage,
 };
+use kdgat_jobs::run_dir::BEST_CHECKPOINT;
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
@@ -136,4 +136,29 @@ fn stage_validation_checks_dataset_teacher_and_prerequisites() {
         .unwrap_err()
         .to_string();
     assert!(msg.contains("automotive/set_01 does not exist"), "{msg}");
+}
+
+/// Issue 19: a key given twice is refused with its name and line, not silently resolved.
+#[test]
+fn a_duplicate_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "dup.json",
+        "{\n  \"lr\": 0.1,\n  \"gat_hidden\": 4,\n  \"lr\": 0.5\n}",
+    );
+    let msg = load_config(&path).unwrap_err().to_string();
+    assert!(
+        msg.contains("dup.json") && msg.contains("`lr` appears twice") && msg.contains("line 4"),
+        "{msg}"
+    );
+}
+
+/// Issue 19: an endless input is read only up to a bound, then refused.
+#[test]
+fn an_endless_input_is_refused_after_a_bounded_read() {
+    let started = std::time::Instant::now();
+    let msg = load_config(Path::new("/dev/zero")).unwrap_err().to_string();
+    assert!(msg.contains("/dev/zero") && msg.contains("bytes"), "{msg}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }

@@ -14,9 +14,12 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
-    /// The runs directory could not be listed.
-    #[error(transparent)]
-    Listing(#[from] kdgat_store::StoreError),
+    /// A run file breaks the run-directory contract (the message names the file and line).
+    #[error("{message}")]
+    Contract {
+        /// What is wrong, where.
+        message: String,
+    },
     /// A run file is malformed.
     #[error("{path}: {message}")]
     Parse {
@@ -54,7 +57,7 @@ impl ReportError {
     pub fn is_input(&self) -> bool {
         !matches!(
             self,
-            ReportError::Io { .. } | ReportError::Listing(_) | ReportError::Draw { .. }
+            ReportError::Io { .. } | ReportError::Draw { .. }
         )
     }
 }

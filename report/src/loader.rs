@@ -1,16 +1,16 @@
 //! Reading the run directories a report draws: `{runs dir}/{dataset}/{size}_{stage}[_kd]/`, each
 //! with `config.json` (what makes it a run directory) and whichever of `metrics.json` (the
-//! evaluation), `events.jsonl` (its `epoch` lines) and `benchmark.tsv` (Snakemake's columns) exist.
-//!
-//! Only this module knows the files' names and layouts, so that it can move to the typed
-//! run-directory contract of `kdgat_jobs` in one place; the directories are listed as the backfill
-//! lists them ([`kdgat_store::run_dirs`]). A file that exists but is malformed is an
-//! error naming it (and its line); a file that does not exist is simply absent.
+//! evaluation), `events.jsonl` (its `epoch` lines) and `benchmark.tsv` (Snakemake's columns) exist,
+//! listed and read through the run-directory contract ([`kdgat_jobs::run_dir`]). A file that exists
+//! but is malformed is an error naming it (and its line); a file that does not exist is simply
+//! absent.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+use kdgat_jobs::run_dir::{RunDir, RunEvent, list_run_dirs, read_events};
 
 use crate::error::{ReportError, io};
 
@@ -58,7 +58,8 @@ pub fn load_runs(runs_dir: &Path) -> Result<Vec<RunFiles>, ReportError> {
     if !runs_dir.exists() {
         return Ok(Vec::new());
     }
-    kdgat_store::run_dirs(runs_dir)?
+    list_run_dirs(runs_dir)
+        .map_err(|(path, source)| ReportError::Io { path, source })?
         .into_iter()
         .map(load_run)
         .collect()
@@ -70,19 +71,17 @@ fn load_run(dir: PathBuf) -> Result<RunFiles, ReportError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let optional = |file: &str| Some(dir.join(file)).filter(|p| p.is_file());
+    let run = RunDir::new(&dir);
+    let optional = |path: PathBuf| Some(path).filter(|p| p.is_file());
     Ok(RunFiles {
         dataset: name_of(dir.parent()),
         name: name_of(Some(&dir)),
-        config: read_json(&dir.join("config.json"))?,
-        metrics: optional("metrics.json")
+        config: read_json(&run.config())?,
+        metrics: optional(run.metrics())
             .map(|p| read_json(&p))
             .transpose()?,
-        epochs: optional("events.jsonl")
-            .map(|p| read_epochs(&p))
-            .transpose()?
-            .unwrap_or_default(),
-        benchmark: optional("benchmark.tsv")
+        epochs: read_epochs(&run.events())?,
+        benchmark: optional(run.benchmark())
             .map(|p| read_benchmark(&p))
             .transpose()?,
         dir,
@@ -97,71 +96,33 @@ fn read_json(path: &Path) -> Result<Value, ReportError> {
     })
 }
 
-/// The `epoch` lines of an `events.jsonl`.
+/// The `epoch` events of an event log (none if it does not exist), one per step: a resumed run
+/// repeats steps, and the last line of a step wins.
 fn read_epochs(path: &Path) -> Result<Vec<Epoch>, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
-    let bad = |line: usize, message: String| ReportError::Parse {
-        path: path.to_path_buf(),
-        message: format!("line {line}: {message}"),
-    };
-    let mut by_step: BTreeMap<u64, BTreeMap<String, f64>> = BTreeMap::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let event: Value = serde_json::from_str(line).map_err(|e| bad(i + 1, e.to_string()))?;
-        if event["kind"] != "epoch" {
-            continue;
-        }
-        let step = event["step"]
-            .as_u64()
-            .ok_or_else(|| bad(i + 1, "an epoch event without a whole `step`".into()))?;
-        let metrics = event["metrics"]
-            .as_object()
-            .ok_or_else(|| bad(i + 1, "an epoch event without `metrics`".into()))?
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
-            .collect();
-        by_step.insert(step, metrics);
-    }
+    // The contract's reader names the file and line itself.
+    let events = read_events(path).map_err(|message| ReportError::Contract { message })?;
+    let by_step: BTreeMap<i64, Vec<(String, f64)>> =
+        events.iter().filter_map(RunEvent::epoch_metrics).collect();
     Ok(by_step
         .into_iter()
-        .map(|(step, metrics)| Epoch { step, metrics })
+        .map(|(step, metrics)| Epoch {
+            step: step.max(0).unsigned_abs(),
+            metrics: metrics.into_iter().collect(),
+        })
         .collect())
 }
 
-/// `s`, `cpu_time` and `max_rss` of a `benchmark.tsv` (header and one row; `NA` or `-` where
-/// Snakemake had no value).
+/// The wall time, CPU time and peak memory of a `benchmark.tsv`.
 fn read_benchmark(path: &Path) -> Result<Benchmark, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
-    let bad = |message: String| ReportError::Parse {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or_default().split('\t').collect();
-    let row: Vec<&str> = lines
-        .next()
-        .ok_or_else(|| bad("no row under the header".into()))?
-        .split('\t')
-        .collect();
-    let value = |column: &str| -> Result<Option<f64>, ReportError> {
-        let Some(i) = header.iter().position(|h| *h == column) else {
-            return Ok(None);
-        };
-        match row.get(i).copied().unwrap_or("NA") {
-            "NA" | "-" | "" => Ok(None),
-            cell => cell
-                .parse()
-                .map(Some)
-                .map_err(|_| bad(format!("column `{column}`: `{cell}` is not a number"))),
-        }
-    };
+    let b = kdgat_jobs::run_dir::Benchmark::read(path)
+        .map_err(|message| ReportError::Contract { message })?;
     Ok(Benchmark {
-        wall_seconds: value("s")?.ok_or_else(|| bad("no wall time in column `s`".into()))?,
-        cpu_seconds: value("cpu_time")?,
-        max_rss_mib: value("max_rss")?,
+        wall_seconds: b.s.ok_or_else(|| ReportError::Parse {
+            path: path.to_path_buf(),
+            message: "no wall time in column `s`".into(),
+        })?,
+        cpu_seconds: b.cpu_time,
+        max_rss_mib: b.max_rss,
     })
 }
 
@@ -225,17 +186,7 @@ mod tests {
             "{\"kind\":\"epoch\",\"step\":1,\"metrics\":{}}\n{oops\n",
         );
         let err = load_runs(root.path()).unwrap_err().to_string();
-        assert!(err.contains("events.jsonl: line 2"), "{err}");
-        write(
-            &run,
-            "events.jsonl",
-            "{\"kind\":\"epoch\",\"metrics\":{}}\n",
-        );
-        let err = load_runs(root.path()).unwrap_err().to_string();
-        assert!(
-            err.contains("line 1: an epoch event without a whole `step`"),
-            "{err}"
-        );
+        assert!(err.contains("events.jsonl:2:"), "{err}");
         std::fs::remove_file(run.join("events.jsonl")).unwrap();
         write(&run, "benchmark.tsv", "s\tcpu_time\n1.0\tlots\n");
         let err = load_runs(root.path()).unwrap_err().to_string();
@@ -248,7 +199,7 @@ mod tests {
             load_runs(root.path())
                 .unwrap_err()
                 .to_string()
-                .contains("no row")
+                .contains("benchmark.tsv: no data row")
         );
         std::fs::remove_file(run.join("benchmark.tsv")).unwrap();
         write(&run, "metrics.json", "[1,");

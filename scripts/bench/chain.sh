@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full chains on hcrl_sa (default-mode graphs, CPU, release): the teacher chain and the distilled
-# student chain (autoencoder → curriculum → fusion → evaluation), each one `kdgat pipeline --local`
-# run timed on its own. Prints each chain's wall and CPU time, the validation GAT F1 and fusion
+# student chain (autoencoder → curriculum → fusion → evaluation), each one `kdgat submit` (local
+# executor) timed on its own; the student's sweep finds the teacher's runs up to date. Prints each chain's wall and CPU time, the validation GAT F1 and fusion
 # accuracy, and a per-scenario table (accuracy / F1 / AUC of GAT, VGAE and fusion on
 # test_01..test_04) next to the reference's own metrics.json of the same run
 # ($KDGAT_SHARED/legacy/experimentruns/hcrl_sa/*_evaluation*).
@@ -20,15 +20,15 @@ bash scripts/install-libtorch.sh >/dev/null
 cargo build --locked --release 2>/dev/null
 kdgat=$PWD/target/release/kdgat
 work=/var/tmp/kdgat/bench/chain
-rm -rf "$work/runs"
+rm -rf "$work/runs" "$work/state"
 mkdir -p "$work"
 
 chain() { # variant curriculum-batch
     local variant=$1 batch=$2
     echo "== $variant chain: VGAE $VGAE_EPOCHS epochs, curriculum $GAT_EPOCHS epochs, fusion $EPISODES episodes"
     /usr/bin/time -f "$variant %e %U %S" -a -o "$work/times" \
-        "$kdgat" --data-root "$SHARED/data" pipeline --local hcrl_sa --variant "$variant" \
-        --cache-root "$work/cache" --runs-dir "$work/runs" \
+        "$kdgat" --data-root "$SHARED/data" --state-dir "$work/state" submit hcrl_sa --variant "$variant" \
+        --name "chain-$variant-$(date +%s)" --cache-root "$work/cache" --runs-dir "$work/runs" \
         --set device=cpu \
         --set "autoencoder.max_epochs=$VGAE_EPOCHS" --set autoencoder.batch_size=2252 \
         --set "curriculum.max_epochs=$GAT_EPOCHS" --set "curriculum.batch_size=$batch" \

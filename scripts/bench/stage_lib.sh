@@ -1,6 +1,6 @@
 # Shared by the training benchmarks (sourced): `run_stage NAME STAGE PRESET BATCH [TEACHER]` writes
 # "$work/NAME.json" (the preset with the batch size, "$EPOCHS" epochs, PATIENCE (default 1000), CPU, KD
-# from runs/TEACHER when given) and a spec, and runs `kdgat job exec` into "$work/runs/NAME" on
+# from runs/TEACHER when given) and its spec (`kdgat job spec`), and runs `kdgat job exec` into "$work/runs/NAME" on
 # "$work/cache/hcrl_sa". Needs $kdgat, $work and $EPOCHS; LEGACY=1 runs the stage as the reference
 # did (the spec's "legacy").
 run_stage() {
@@ -13,7 +13,9 @@ run_stage() {
     fi
     "$kdgat" config show --preset "$preset" "${sets[@]}" > "$work/$name.json"
     rm -rf "$work/runs/$name"
-    printf '{"stage":"%s","config":"%s.json","run_dir":"runs/%s","cache_dir":"cache/hcrl_sa","legacy":%s}' \
-        "$stage" "$name" "$name" "$([[ ${LEGACY:-0} == 1 ]] && echo true || echo false)" > "$work/$name.spec.json"
+    local legacy=()
+    [[ ${LEGACY:-0} == 1 ]] && legacy=(--legacy)
+    "$kdgat" job spec --stage "$stage" --config "$work/$name.json" --run-dir "$work/runs/$name" \
+        --cache-dir "$work/cache/hcrl_sa" --base-dir "$work" --out "$work/$name.spec.json" "${legacy[@]}" >/dev/null
     "$kdgat" job exec --spec "$work/$name.spec.json"
 }

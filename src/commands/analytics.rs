@@ -3,6 +3,7 @@
 use kdgat_store::LeaderboardFilters;
 
 use crate::cli::{AnalyticsCommand, GlobalArgs};
+use crate::output::outln;
 use crate::output::print_table;
 
 /// Runs an `analytics` subcommand.
@@ -49,7 +50,7 @@ pub fn run(global: &GlobalArgs, command: AnalyticsCommand) -> anyhow::Result<()>
             let (runs, best) = db.dataset_summary(&name)?;
             print_table(&runs, &format)?;
             if !format.json && !format.csv {
-                println!();
+                outln!()?;
             }
             print_table(&best, &format)
         }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::cli::{ConfigCommand, ConfigDiffArgs, ConfigShowArgs};
 use crate::error::UserError;
+use crate::output::outln;
 
 /// Runs a `config` subcommand.
 pub fn run(command: ConfigCommand) -> anyhow::Result<()> {
@@ -22,10 +23,10 @@ fn show(args: &ConfigShowArgs) -> anyhow::Result<()> {
         let keys: Vec<&String> = resolved.unknown.keys().collect();
         tracing::warn!("keeping keys this version does not know: {keys:?}");
     }
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&Value::Object(resolved.to_json_map()))?
-    );
+    )?;
     Ok(())
 }
 
@@ -59,7 +60,7 @@ fn diff(args: &ConfigDiffArgs) -> anyhow::Result<()> {
     let b = load_config(&args.b).map_err(UserError::from)?;
     let differences = config_diff(&a, &b);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&differences)?);
+        outln!("{}", serde_json::to_string_pretty(&differences)?)?;
         return Ok(());
     }
     let show = |v: &Option<Value>| {
@@ -67,7 +68,7 @@ fn diff(args: &ConfigDiffArgs) -> anyhow::Result<()> {
             .map_or_else(|| "(absent)".to_string(), Value::to_string)
     };
     for d in &differences {
-        println!("{}: {} -> {}", d.param, show(&d.value_a), show(&d.value_b));
+        outln!("{}: {} -> {}", d.param, show(&d.value_a), show(&d.value_b))?;
     }
     Ok(())
 }

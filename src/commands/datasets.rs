@@ -3,6 +3,7 @@
 use kdgat_jobs::catalog::{DatasetPresence, PresenceStatus, survey};
 
 use crate::cli::{DatasetsArgs, GlobalArgs};
+use crate::output::outln;
 
 /// Prints every dataset's presence as a table or JSON.
 pub fn run(global: &GlobalArgs, args: &DatasetsArgs) -> anyhow::Result<()> {
@@ -12,27 +13,30 @@ pub fn run(global: &GlobalArgs, args: &DatasetsArgs) -> anyhow::Result<()> {
         .map(|(name, entry)| survey(name, entry, &global.data_root))
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&surveys)?);
+        outln!("{}", serde_json::to_string_pretty(&surveys)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<10} {:<8} {:>6} {:>10}  DIRECTORY",
-        "DATASET", "STATUS", "FILES", "SIZE"
-    );
+        "DATASET",
+        "STATUS",
+        "FILES",
+        "SIZE"
+    )?;
     for s in &surveys {
         let status = match s.status {
             PresenceStatus::Present => "present",
             PresenceStatus::Partial => "partial",
             PresenceStatus::Missing => "missing",
         };
-        println!(
+        outln!(
             "{:<10} {:<8} {:>6} {:>10}  {}",
             s.name,
             status,
             s.files,
             human_bytes(s.bytes),
             s.dir.display()
-        );
+        )?;
         if s.status == PresenceStatus::Partial {
             for folder in s.missing_folders() {
                 let why = if folder.exists {
@@ -40,7 +44,7 @@ pub fn run(global: &GlobalArgs, args: &DatasetsArgs) -> anyhow::Result<()> {
                 } else {
                     "missing"
                 };
-                println!("{:<10}   {}: {why}", "", folder.name);
+                outln!("{:<10}   {}: {why}", "", folder.name)?;
             }
         }
     }

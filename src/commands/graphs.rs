@@ -1,18 +1,16 @@
 //! `kdgat graphs <dataset>` builds (or confirms) the graph cache; `kdgat graphs show` prints one graph.
 
-use std::time::Instant;
-
 use kdgat_jobs::can::CanDataError;
-use kdgat_jobs::graph::cache::{self, CacheMetadata, CacheState};
 use kdgat_jobs::graph::{
-    GraphError, GraphInput, GraphMode, GraphOptions, GraphSet, build_graphs, build_one_graph,
-    sources_for,
+    CacheReport, EnsureError, GraphError, GraphInput, GraphMode, GraphOptions, GraphSet,
+    build_one_graph, ensure_cache,
 };
 
 use crate::cli::{
     GlobalArgs, GraphInputArgs, GraphShowArgs, GraphSource, GraphsArgs, GraphsCommand,
 };
 use crate::error::UserError;
+use crate::output::outln;
 
 /// Runs `graphs` or `graphs show`.
 pub fn run(global: &GlobalArgs, args: &GraphsArgs) -> anyhow::Result<()> {
@@ -59,69 +57,36 @@ pub(super) fn build(
 ) -> anyhow::Result<()> {
     let catalog = super::load_catalog(global)?;
     let entry = super::dataset(&catalog, name)?;
-    let options = options(global, input);
-    let sources = sources_for(name, entry, &options).map_err(user_error)?;
-    let fingerprints = cache::fingerprints(&sources)?;
-    if !force {
-        match cache::check(dir, options.mode, &fingerprints) {
-            CacheState::Fresh(meta) => {
-                tracing::info!("graph cache {} is up to date", dir.display());
-                return report(&meta, None, json);
-            }
-            CacheState::Missing => {}
-            CacheState::Stale(why) => eprintln_notice(&format!(
-                "graph cache {} is stale ({why}): rebuilding",
-                dir.display()
-            )),
-            CacheState::Corrupt(why) => eprintln_notice(&format!(
-                "graph cache {} is corrupt ({why}): rebuilding",
-                dir.display()
-            )),
-        }
+    let report =
+        ensure_cache(name, entry, &options(global, input), dir, force).map_err(ensure_error)?;
+    for skipped in &report.skipped {
+        tracing::warn!("{name}: {skipped}");
     }
-    let started = Instant::now();
-    let built = build_graphs(name, entry, &options, sources).map_err(user_error)?;
-    let build_seconds = started.elapsed().as_secs_f64();
-    let meta = cache::write(dir, name, &built, options.mode)?;
-    let mut changes = meta.changes.clone();
-    if built.rows_kept_over_legacy > 0 {
-        changes.push(format!(
-            "{} rows kept that the reference's 5000-row chunking drops",
-            built.rows_kept_over_legacy
-        ));
+    if let Some(why) = report.built.as_ref().and_then(|b| b.replaced.as_ref()) {
+        eprintln_notice(&format!("graph cache {} {why}: rebuilt", dir.display()));
     }
-    let summary = BuildSummary {
-        build_seconds,
-        write_seconds: started.elapsed().as_secs_f64() - build_seconds,
-        rows: built.rows,
-        changes,
-    };
-    report(&meta, Some(&summary), json)
+    print_report(&report, json)
 }
 
-struct BuildSummary {
-    build_seconds: f64,
-    write_seconds: f64,
-    rows: usize,
-    changes: Vec<String>,
-}
-
-fn report(meta: &CacheMetadata, built: Option<&BuildSummary>, json: bool) -> anyhow::Result<()> {
+/// Prints what a cache build or check found.
+pub(super) fn print_report(report: &CacheReport, json: bool) -> anyhow::Result<()> {
+    let meta = &report.meta;
     if json {
         let mut value = serde_json::to_value(meta)?;
-        if let Some(b) = built {
+        if let Some(b) = &report.built {
             value["build"] = serde_json::json!({
                 "build_seconds": b.build_seconds,
                 "write_seconds": b.write_seconds,
                 "rows": b.rows,
                 "changes": b.changes,
+                "replaced": b.replaced,
             });
         }
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     let (train, val) = meta.split;
-    println!(
+    outln!(
         "{} ({:?} mode): {} train+val graphs ({} attack) from {} captures; split {train}/{val}; {} ids incl. OOV",
         meta.dataset,
         meta.mode,
@@ -129,24 +94,27 @@ fn report(meta: &CacheMetadata, built: Option<&BuildSummary>, json: bool) -> any
         meta.train.attack_graphs,
         meta.source_csv_count,
         meta.num_unique_ids
-    );
+    )?;
     for (scenario, counts) in &meta.test_scenarios {
-        println!(
+        outln!(
             "  {scenario}: {} graphs ({} attack)",
-            counts.num_graphs, counts.attack_graphs
-        );
+            counts.num_graphs,
+            counts.attack_graphs
+        )?;
     }
-    match built {
+    match &report.built {
         Some(b) => {
-            println!(
+            outln!(
                 "  built from {} messages in {:.2} s; cache written in {:.2} s",
-                b.rows, b.build_seconds, b.write_seconds
-            );
+                b.rows,
+                b.build_seconds,
+                b.write_seconds
+            )?;
             for change in &b.changes {
-                println!("  changed: {change}");
+                outln!("  changed: {change}")?;
             }
         }
-        None => println!("  cache up to date (created {})", meta.created_at),
+        None => outln!("  cache up to date (created {})", meta.created_at)?,
     }
     Ok(())
 }
@@ -159,7 +127,7 @@ fn show(global: &GlobalArgs, args: &GraphShowArgs) -> anyhow::Result<()> {
         .map_err(user_error)?;
     let mut one = GraphSet::default();
     one.push(&graph, 0, args.window as u32);
-    println!("{}", serde_json::to_string_pretty(&one.get(0).to_json())?);
+    outln!("{}", serde_json::to_string_pretty(&one.get(0).to_json())?)?;
     Ok(())
 }
 
@@ -179,5 +147,16 @@ fn user_error(err: GraphError) -> anyhow::Error {
         | GraphError::NoTrainingData { .. }
         | GraphError::UnknownFile { .. }
         | GraphError::NoSuchWindow { .. } => UserError::InvalidData(Box::new(err)).into(),
+    }
+}
+
+/// A cache that could not be brought up to date: the user's input or our failure.
+pub(super) fn ensure_error(err: EnsureError) -> anyhow::Error {
+    match err {
+        EnsureError::Graph(e) => user_error(e),
+        EnsureError::Catalog(_) | EnsureError::UnknownDataset { .. } => {
+            UserError::InvalidData(Box::new(err)).into()
+        }
+        EnsureError::Cache(_) | EnsureError::Io { .. } => err.into(),
     }
 }

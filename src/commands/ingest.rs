@@ -8,6 +8,7 @@ use kdgat_jobs::ingest::{IngestError, IngestOptions, IngestReport, ingest_datase
 
 use crate::cli::{GlobalArgs, IngestArgs};
 use crate::error::UserError;
+use crate::output::outln;
 
 /// Converts the dataset(s) and prints what was written.
 pub fn run(global: &GlobalArgs, args: &IngestArgs) -> anyhow::Result<()> {
@@ -40,20 +41,23 @@ pub fn run(global: &GlobalArgs, args: &IngestArgs) -> anyhow::Result<()> {
         let entry = super::dataset(&catalog, name)?;
         let started = Instant::now();
         let report = ingest_dataset(name, entry, &options).map_err(user_error)?;
+        for warning in &report.warnings {
+            tracing::warn!("{name}: {warning}");
+        }
         if !args.json {
-            print_report(&report, started.elapsed().as_secs_f64());
+            print_report(&report, started.elapsed().as_secs_f64())?;
         }
         reports.push(report);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        outln!("{}", serde_json::to_string_pretty(&reports)?)?;
     }
     Ok(())
 }
 
-fn print_report(report: &IngestReport, seconds: f64) {
+fn print_report(report: &IngestReport, seconds: f64) -> anyhow::Result<()> {
     let s = &report.stats;
-    println!(
+    outln!(
         "{}: {} files, {} rows, {} unique ids, {} attack rows ({:.2}%), {:.2} s",
         s.dataset,
         s.files,
@@ -62,24 +66,25 @@ fn print_report(report: &IngestReport, seconds: f64) {
         s.attack_rows,
         s.attack_ratio * 100.0,
         seconds
-    );
+    )?;
     for file in &report.files {
-        println!(
+        outln!(
             "  {} -> {} ({} rows)",
             file.source_file,
             file.output.display(),
             file.report.rows
-        );
+        )?;
         for example in &file.report.skipped_examples {
-            println!("    skipped {example}");
+            outln!("    skipped {example}")?;
         }
         if file.report.skipped > file.report.skipped_examples.len() {
-            println!("    … {} bad rows skipped in all", file.report.skipped);
+            outln!("    … {} bad rows skipped in all", file.report.skipped)?;
         }
     }
     if s.skipped_rows > 0 {
-        println!("  {} bad rows skipped", s.skipped_rows);
+        outln!("  {} bad rows skipped", s.skipped_rows)?;
     }
+    Ok(())
 }
 
 /// Bad input data is the user's to fix; other failures are ours.

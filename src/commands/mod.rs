@@ -10,9 +10,10 @@ mod ingest;
 mod job;
 mod mlflow;
 mod models;
-mod pipeline;
 mod recover;
 mod report;
+mod status;
+mod submit;
 mod synth;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
@@ -43,10 +44,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Graphs(args) => graphs::run(&cli.global, &args),
         Command::Synth(args) => synth::run(&cli.global, &args),
         Command::Models(args) => models::run(&args),
-        Command::Pipeline(args) => pipeline::run(&cli.global, &args),
-        Command::Submit(_) => not_available("submit"),
+        Command::Submit(args) => submit::run(&cli.global, &args),
         Command::Daemon(_) => not_available("daemon"),
-        Command::Status(_) => not_available("status"),
+        Command::Status(args) => status::run(&cli.global, &args),
         Command::Cancel(_) => not_available("cancel"),
         Command::Recover(args) => recover::run(&cli.global, &args),
         Command::Report(args) => report::run(&args),
@@ -55,5 +55,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Mlflow(command) => mlflow::run(&cli.global, command),
         Command::Job(JobCommand::Exec(args)) => job::exec(&args),
         Command::Completions(args) => completions::run(&args),
+        Command::Job(JobCommand::Spec(args)) => job::spec(&args),
     }
 }

@@ -2,6 +2,7 @@
 //! as a table or JSON (built with the `train` feature; without it the command says so).
 
 use crate::cli::ModelsArgs;
+use crate::output::outln;
 
 /// Prints the inventory of the preset's model.
 #[cfg(feature = "train")]
@@ -22,21 +23,25 @@ pub fn run(args: &ModelsArgs) -> anyhow::Result<()> {
     config.validate_fields().map_err(UserError::from)?;
     let inv = inventory(preset.model, &config, args.num_ids);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&inv)?);
+        outln!("{}", serde_json::to_string_pretty(&inv)?)?;
         return Ok(());
     }
     let width = inv.tensors.iter().map(|t| t.name.len()).max().unwrap_or(4);
-    println!("{:width$}  {:>16}  {:>10}  kind", "name", "shape", "values");
+    outln!("{:width$}  {:>16}  {:>10}  kind", "name", "shape", "values")?;
     for t in &inv.tensors {
         let shape = format!("{:?}", t.shape);
         let values: i64 = t.shape.iter().product();
         let kind = if t.trainable { "parameter" } else { "buffer" };
-        println!("{:width$}  {shape:>16}  {values:>10}  {kind}", t.name);
+        outln!("{:width$}  {shape:>16}  {values:>10}  {kind}", t.name)?;
     }
-    println!(
+    outln!(
         "{} ({}) with {} CAN IDs: {} parameters, {} buffer values",
-        inv.model, args.preset, inv.num_ids, inv.parameters, inv.buffers
-    );
+        inv.model,
+        args.preset,
+        inv.num_ids,
+        inv.parameters,
+        inv.buffers
+    )?;
     Ok(())
 }
 

@@ -4,26 +4,30 @@
 
 use std::path::Path;
 
+use kdgat_actors::import::populate;
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
 use kdgat_jobs::graph::cache::{CacheMetadata, METADATA_FILE};
 use kdgat_jobs::ingest::attack_types;
-use kdgat_store::{DatasetRecord, export_sqlite, populate};
+use kdgat_store::{DatasetRecord, export_sqlite};
 
 use crate::cli::{GlobalArgs, RecoverArgs};
+use crate::error::UserError;
+use crate::output::outln;
 
 /// Backfills the store and refreshes the export.
 pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
     let catalog = super::load_catalog(global)?;
-    let store = super::db::open_store(&global.state_dir)?;
+    let store = super::db::open_store_for_rebuild(&global.state_dir)?;
     let mut datasets = 0;
     for record in dataset_records(&catalog, &args.cache_root) {
         store.put_dataset(&record)?;
         datasets += 1;
     }
-    let report = populate(&store, &args.runs_dir)?;
+    let report =
+        populate(&store, &args.runs_dir).map_err(|e| UserError::InvalidData(Box::new(e)))?;
     let export = super::db::default_export(&global.state_dir);
     export_sqlite(&store, &export)?;
-    println!(
+    outln!(
         "recovered {} runs ({} with outputs), {} metric values, {} datasets from {}; exported {}",
         report.runs,
         report.complete,
@@ -31,7 +35,7 @@ pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
         datasets,
         args.runs_dir.display(),
         export.display()
-    );
+    )?;
     Ok(())
 }
 

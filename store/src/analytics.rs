@@ -21,8 +21,8 @@ pub struct QueryTable {
 
 /// Analytics over an exported project database, opened read-only.
 pub struct Analytics {
-    path: PathBuf,
-    conn: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) conn: Connection,
 }
 
 fn identifier(what: &'static str, value: &str) -> Result<(), StoreError> {
@@ -58,16 +58,25 @@ impl Analytics {
         })
     }
 
-    fn sql(&self, source: rusqlite::Error) -> StoreError {
+    pub(crate) fn sql(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
             source,
         }
     }
 
-    /// Runs any read-only SQL with bound parameters.
+    /// Runs SQL of ours with bound parameters (a user's SQL goes through [`Analytics::user_query`]).
     pub fn query(&self, sql: &str, params: &[SqlValue]) -> Result<QueryTable, StoreError> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
+        let stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
+        self.rows(stmt, params).map_err(|e| self.sql(e))
+    }
+
+    /// The rows of a prepared statement.
+    pub(crate) fn rows(
+        &self,
+        mut stmt: rusqlite::Statement<'_>,
+        params: &[SqlValue],
+    ) -> Result<QueryTable, rusqlite::Error> {
         let columns: Vec<String> = stmt.column_names().map(String::from).collect();
         let n = columns.len();
         let rows = stmt
@@ -83,10 +92,8 @@ impl Analytics {
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(|e| self.sql(e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.sql(e))?;
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(QueryTable { columns, rows })
     }
 

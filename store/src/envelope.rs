@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The current schema version of every record kind.
-pub const SCHEMA_VERSION: u16 = 1;
+pub const SCHEMA_VERSION: u16 = 2;
 const MAGIC: u8 = 0xCD;
 
 /// Record kinds, one byte each.
@@ -27,6 +27,8 @@ pub enum Kind {
     Benchmark = 8,
     TrackedRun = 9,
     MetricMarks = 10,
+    Follow = 11,
+    SetAside = 12,
 }
 
 /// Encodes a record of `kind` at the current version.
@@ -63,12 +65,16 @@ pub fn decode<T: DeserializeOwned>(kind: Kind, bytes: &[u8]) -> Result<T, String
     Ok(record)
 }
 
-/// Brings an older record body to the current layout. Version 1 is the first layout: nothing older
-/// exists yet, so any other version below the current one is an error.
+/// Brings an older record body to the current layout.
+///
+/// Version 2 changed the sweep and attempt layouts (plan and state; job name, directory, node),
+/// which version 1 never wrote (it had no orchestrator), and added run statuses at the end of their
+/// enum: every version-1 record that exists reads as it is.
 fn upgrade(kind: Kind, version: u16, body: &[u8]) -> Result<Vec<u8>, String> {
-    match version {
-        SCHEMA_VERSION => Ok(body.to_vec()),
-        old => Err(format!(
+    match (version, kind) {
+        (SCHEMA_VERSION, _) => Ok(body.to_vec()),
+        (1, k) if !matches!(k, Kind::Sweep | Kind::Attempt) => Ok(body.to_vec()),
+        (old, _) => Err(format!(
             "no upgrade from schema version {old} for {kind:?} records"
         )),
     }
@@ -111,6 +117,13 @@ mod tests {
             decode::<RunRecord>(Kind::Run, &newer)
                 .unwrap_err()
                 .contains("newer kdgat")
+        );
+        let mut v1 = bytes.clone();
+        v1[2..4].copy_from_slice(&1u16.to_le_bytes());
+        assert_eq!(
+            decode::<RunRecord>(Kind::Run, &v1).unwrap(),
+            run(),
+            "v1 runs read as they are"
         );
         let mut older = bytes.clone();
         older[2..4].copy_from_slice(&0u16.to_le_bytes());

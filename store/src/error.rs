@@ -11,6 +11,17 @@ pub enum StoreError {
         /// The store directory.
         path: PathBuf,
     },
+    /// The store's files cannot be read (truncated or damaged).
+    #[error(
+        "state store {path} cannot be read ({message}); `kdgat recover --runs-dir DIR` moves it \
+         aside and rebuilds the store from the run directories"
+    )]
+    Corrupt {
+        /// The store directory.
+        path: PathBuf,
+        /// What sled reported.
+        message: String,
+    },
     /// sled failed.
     #[error("state store {path}: {source}")]
     Sled {
@@ -61,6 +72,13 @@ pub enum StoreError {
         what: &'static str,
         /// The value given.
         value: String,
+    },
+    /// A user's SQL (`kdgat db query`) cannot run: a syntax error, an unknown table or column, a
+    /// statement that would write, or one that ran past its time limit.
+    #[error("query refused: {message}")]
+    Query {
+        /// What is wrong, and how to fix it where that is not obvious.
+        message: String,
     },
     /// An analytics request names a run that does not exist.
     #[error("run `{0}` not found")]

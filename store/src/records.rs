@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A run's status, as the reference's `runs.status` spells it.
+/// A run's status, as the reference's `runs.status` spells it, plus `pending` (waiting for the
+/// runs it depends on) and `cancelled`. New variants go at the end: records store the index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunStatus {
@@ -11,10 +12,14 @@ pub enum RunStatus {
     Running,
     /// Finished successfully.
     Complete,
-    /// Finished unsuccessfully.
+    /// Finished unsuccessfully (or cannot run: a run it depends on failed).
     Failed,
     /// Not known (a backfilled run with no outputs).
     Unknown,
+    /// Planned, waiting for the runs it depends on.
+    Pending,
+    /// Cancelled by the user.
+    Cancelled,
 }
 
 impl RunStatus {
@@ -25,7 +30,17 @@ impl RunStatus {
             RunStatus::Complete => "complete",
             RunStatus::Failed => "failed",
             RunStatus::Unknown => "unknown",
+            RunStatus::Pending => "pending",
+            RunStatus::Cancelled => "cancelled",
         }
+    }
+
+    /// Whether the run is over (complete, failed or cancelled).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Complete | RunStatus::Failed | RunStatus::Cancelled
+        )
     }
 }
 
@@ -59,6 +74,12 @@ pub struct SweepRecord {
     pub created_at: String,
     /// The command line or description that created it.
     pub description: String,
+    /// Its plan as JSON (the orchestrator's; the store keeps it as it is given).
+    pub plan_json: String,
+    /// `active`, `finished`, `failed` or `cancelled`.
+    pub state: String,
+    /// When it ended, UTC ISO 8601.
+    pub ended_at: Option<String>,
 }
 
 /// A run (the reference's `runs` row, plus ours).
@@ -97,14 +118,24 @@ pub struct AttemptRecord {
     pub run_id: String,
     /// 1-based attempt number.
     pub attempt: u32,
-    /// The scheduler's job id.
+    /// The batch job's name, unique per attempt (finds it again after a supervisor crash).
+    pub job_name: String,
+    /// The attempt directory.
+    pub attempt_dir: String,
+    /// The scheduler's job id, once submitted.
     pub scheduler_job_id: Option<String>,
-    /// `submitting`, `submitted`, `running`, `completed`, `failed`, …
+    /// `submitting`, `queued`, `running`, `completed`, `failed`, … (the orchestrator's names).
     pub state: String,
     /// Exit status `code:signal`, once known.
     pub exit: Option<String>,
+    /// The scheduler's reason (pending reason, failure cause), if any.
+    pub reason: Option<String>,
+    /// The node it ran on, if known.
+    pub node: Option<String>,
     /// UTC ISO 8601.
     pub submitted_at: Option<String>,
+    /// UTC ISO 8601.
+    pub started_at: Option<String>,
     /// UTC ISO 8601.
     pub ended_at: Option<String>,
     /// Wall seconds.
@@ -120,11 +151,41 @@ pub struct AttemptRecord {
 pub struct EventRecord {
     /// The run.
     pub run_id: String,
-    /// Position in the run's log, from 0.
+    /// Its place in the store's order of events (increasing, not contiguous).
     pub seq: u64,
     /// UTC ISO 8601.
     pub at: String,
     /// `started`, `epoch`, `checkpoint`, `finished`, `failed`, `retry`, …
+    pub kind: String,
+    /// Details as JSON.
+    pub payload: String,
+}
+
+/// How far the supervisor has followed a run's `events.jsonl`, and what it last said: written in
+/// the same transaction as the events and tracking operations it read, so nothing read is lost or
+/// read twice across a crash.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FollowRecord {
+    /// The run.
+    pub run_id: String,
+    /// Bytes of the log consumed.
+    pub offset: u64,
+    /// Lines of the log consumed.
+    pub lines: u64,
+    /// The last epoch (or episode) seen.
+    pub last_step: Option<i64>,
+    /// That epoch's metrics, as a JSON object.
+    pub last_metrics: Option<String>,
+    /// When the last event was written, epoch milliseconds.
+    pub last_event_ms: Option<i64>,
+}
+
+/// An event to append to a run's log: when (UTC ISO 8601), its kind and JSON details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// UTC ISO 8601.
+    pub at: String,
+    /// `started`, `epoch`, `submitted`, `retry`, …
     pub kind: String,
     /// Details as JSON.
     pub payload: String,
@@ -145,8 +206,8 @@ pub struct MetricRecord {
     pub value: f64,
 }
 
-/// A run's resource use as Snakemake's `benchmark.tsv` records it (first data row); `None` where the
-/// file has `-` or `NA`.
+/// A run's resource use as Snakemake's `benchmark.tsv` records it (its first data row, read by the
+/// run-directory contract); `None` where the file has `-` or `NA`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
@@ -166,42 +227,19 @@ pub struct BenchmarkRecord {
     pub cpu_time: Option<f64>,
 }
 
-impl BenchmarkRecord {
-    /// Parses a `benchmark.tsv`: a header with Snakemake's columns, then at least one row.
-    pub fn parse_tsv(run_id: &str, text: &str) -> Result<BenchmarkRecord, String> {
-        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-        let header: Vec<&str> = lines.next().ok_or("empty file")?.split('\t').collect();
-        let row: Vec<&str> = lines.next().ok_or("no data row")?.split('\t').collect();
-        if header.len() != row.len() {
-            return Err(format!(
-                "{} columns in the header, {} in the first row",
-                header.len(),
-                row.len()
-            ));
-        }
-        let cell = |name: &str| {
-            header
-                .iter()
-                .position(|h| h.trim() == name)
-                .map(|i| row[i].trim())
-        };
-        let number = |name: &str| cell(name).and_then(|v| v.parse::<f64>().ok());
-        Ok(BenchmarkRecord {
-            run_id: run_id.to_string(),
-            s: number("s"),
-            hms: cell("h:m:s")
-                .filter(|v| !v.is_empty() && *v != "-" && *v != "NA")
-                .map(str::to_string),
-            max_rss: number("max_rss"),
-            max_vms: number("max_vms"),
-            max_uss: number("max_uss"),
-            max_pss: number("max_pss"),
-            io_in: number("io_in"),
-            io_out: number("io_out"),
-            mean_load: number("mean_load"),
-            cpu_time: number("cpu_time"),
-        })
-    }
+/// A queued MLflow operation the server refused, kept out of the queue until it is retried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAsideRecord {
+    /// Its position in the outbox when it was refused.
+    pub seq: u64,
+    /// Its run.
+    pub run_key: String,
+    /// The operation, as queued.
+    pub operation_json: String,
+    /// The server's answer (credentials blanked).
+    pub error: String,
+    /// When it was set aside (UTC, ISO 8601).
+    pub at: String,
 }
 
 /// Where a tracked run lives on the MLflow server: the tracking drain's map from our run key (the

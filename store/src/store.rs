@@ -1,6 +1,7 @@
 //! `Store`: the sled database behind a narrow API. Each write that changes state is flushed before
 //! the call returns (an acknowledged transition survives a crash). Opening a store that another live
-//! process holds fails at once with [`StoreError::Locked`].
+//! process holds fails at once with [`StoreError::Locked`]; one that cannot be read, with
+//! [`StoreError::Corrupt`] (see [`crate::open`]).
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::envelope::{self, Kind};
 use crate::error::StoreError;
+use crate::open::open_db;
 use crate::records::{
     AttemptRecord, BenchmarkRecord, DatasetRecord, EventRecord, MetricMarks, MetricRecord,
     RunRecord, RunStatus, SweepRecord, TrackedRun,
@@ -16,51 +18,37 @@ use crate::records::{
 
 /// The state store.
 pub struct Store {
-    path: PathBuf,
-    db: sled::Db,
-    trees: Trees,
+    pub(crate) path: PathBuf,
+    pub(crate) db: sled::Db,
+    pub(crate) trees: Trees,
 }
 
-struct Trees {
-    datasets: sled::Tree,
-    sweeps: sled::Tree,
-    runs: sled::Tree,
-    attempts: sled::Tree,
-    events: sled::Tree,
-    metrics: sled::Tree,
-    outbox: sled::Tree,
-    benchmarks: sled::Tree,
-    tracked_runs: sled::Tree,
-    metric_marks: sled::Tree,
+pub(crate) struct Trees {
+    pub(crate) datasets: sled::Tree,
+    pub(crate) sweeps: sled::Tree,
+    pub(crate) runs: sled::Tree,
+    pub(crate) attempts: sled::Tree,
+    pub(crate) events: sled::Tree,
+    pub(crate) metrics: sled::Tree,
+    pub(crate) outbox: sled::Tree,
+    pub(crate) set_aside: sled::Tree,
+    pub(crate) benchmarks: sled::Tree,
+    pub(crate) tracked_runs: sled::Tree,
+    pub(crate) metric_marks: sled::Tree,
+    pub(crate) follows: sled::Tree,
 }
 
 /// Key part separator: run ids and names never contain NUL.
 const SEP: u8 = 0;
 
-fn key(parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn key(parts: &[&[u8]]) -> Vec<u8> {
     parts.join(&SEP)
 }
 
 impl Store {
-    /// Opens (or creates) the store in `path`.
+    /// Opens (or creates) the store in `path`; a damaged one is [`StoreError::Corrupt`].
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .open()
-            .map_err(|source| match &source {
-                sled::Error::Io(io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("lock") =>
-                {
-                    StoreError::Locked {
-                        path: path.to_path_buf(),
-                    }
-                }
-                _ => StoreError::Sled {
-                    path: path.to_path_buf(),
-                    source,
-                },
-            })?;
+        let db = open_db(path)?;
         let tree = |name: &str| {
             db.open_tree(name).map_err(|source| StoreError::Sled {
                 path: path.to_path_buf(),
@@ -75,9 +63,11 @@ impl Store {
             events: tree("events")?,
             metrics: tree("metrics")?,
             outbox: tree("outbox")?,
+            set_aside: tree("outbox_set_aside")?,
             benchmarks: tree("benchmarks")?,
             tracked_runs: tree("tracked_runs")?,
             metric_marks: tree("metric_marks")?,
+            follows: tree("follows")?,
         };
         Ok(Store {
             path: path.to_path_buf(),
@@ -86,14 +76,14 @@ impl Store {
         })
     }
 
-    fn sled_err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
+    pub(crate) fn sled_err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
         |source| StoreError::Sled {
             path: self.path.clone(),
             source,
         }
     }
 
-    fn put<T: Serialize>(
+    pub(crate) fn put<T: Serialize>(
         &self,
         tree: &sled::Tree,
         kind: Kind,
@@ -106,7 +96,7 @@ impl Store {
         Ok(())
     }
 
-    fn get<T: DeserializeOwned>(
+    pub(crate) fn get<T: DeserializeOwned>(
         &self,
         tree: &sled::Tree,
         kind: Kind,
@@ -125,7 +115,7 @@ impl Store {
         }
     }
 
-    fn all<T: DeserializeOwned>(
+    pub(crate) fn all<T: DeserializeOwned>(
         &self,
         tree: &sled::Tree,
         kind: Kind,
@@ -215,7 +205,7 @@ impl Store {
         self.put(&self.trees.attempts, Kind::Attempt, &k, record)
     }
 
-    /// Appends to a run's event log; returns the event's position.
+    /// Appends to a run's event log; returns the event's place in the store's order.
     pub fn append_event(
         &self,
         run_id: &str,
@@ -223,21 +213,7 @@ impl Store {
         kind: &str,
         payload: &str,
     ) -> Result<u64, StoreError> {
-        let prefix = key(&[run_id.as_bytes(), b""]);
-        let last = self
-            .trees
-            .events
-            .scan_prefix(&prefix)
-            .next_back()
-            .transpose()
-            .map_err(self.sled_err())?;
-        let seq = match last {
-            Some((k, _)) => k
-                .get(k.len() - 8..)
-                .and_then(|b| b.try_into().ok())
-                .map_or(0, |b| u64::from_be_bytes(b) + 1),
-            None => 0,
-        };
+        let seq = self.db.generate_id().map_err(self.sled_err())?;
         let record = EventRecord {
             run_id: run_id.to_string(),
             seq,
@@ -276,50 +252,6 @@ impl Store {
         self.trees
             .metrics
             .apply_batch(batch)
-            .map_err(self.sled_err())?;
-        self.db.flush().map_err(self.sled_err())?;
-        Ok(())
-    }
-
-    /// Queues an operation for MLflow; returns its position.
-    pub fn push_outbox(&self, operation_json: &str) -> Result<u64, StoreError> {
-        let seq = self.db.generate_id().map_err(self.sled_err())?;
-        self.put(
-            &self.trees.outbox,
-            Kind::Outbox,
-            &seq.to_be_bytes(),
-            &operation_json,
-        )?;
-        Ok(seq)
-    }
-
-    /// Pending MLflow operations, oldest first.
-    pub fn outbox(&self) -> Result<Vec<(u64, String)>, StoreError> {
-        self.trees
-            .outbox
-            .iter()
-            .map(|entry| {
-                let (k, v) = entry.map_err(self.sled_err())?;
-                let seq = k
-                    .as_ref()
-                    .try_into()
-                    .map(u64::from_be_bytes)
-                    .unwrap_or_default();
-                let op =
-                    envelope::decode(Kind::Outbox, &v).map_err(|message| StoreError::Record {
-                        key: format!("outbox/{seq}"),
-                        message,
-                    })?;
-                Ok((seq, op))
-            })
-            .collect()
-    }
-
-    /// Removes a delivered MLflow operation.
-    pub fn ack_outbox(&self, seq: u64) -> Result<(), StoreError> {
-        self.trees
-            .outbox
-            .remove(seq.to_be_bytes())
             .map_err(self.sled_err())?;
         self.db.flush().map_err(self.sled_err())?;
         Ok(())

@@ -13,7 +13,6 @@ const SUBCOMMANDS: &[&str] = &[
     "graphs",
     "synth",
     "models",
-    "pipeline",
     "submit",
     "daemon",
     "status",
@@ -79,15 +78,15 @@ fn completions_cover_every_subcommand_and_complete_in_bash() {
         assert!(out.status.success(), "{}", stderr(&out));
         stdout(&out)
     };
-    assert_eq!(complete("kdgat pipel").trim(), "pipeline");
-    assert!(complete("kdgat pipeline --vari").contains("--variant"));
+    assert_eq!(complete("kdgat subm").trim(), "submit");
+    assert!(complete("kdgat submit --vari").contains("--variant"));
     let out = run(&["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
 #[test]
 fn commands_not_built_yet_say_so_and_fail() {
-    for args in [&["submit", "x"][..], &["daemon"]] {
+    for args in [&["daemon"][..], &["cancel", "x"]] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(4), "{args:?}");
         assert!(

@@ -3,10 +3,14 @@
 //! - `cli`: every subcommand's help, exit codes, `config`, `datasets`;
 //! - `data_stages`: ingest and graph construction on the real hcrl_sa captures;
 //! - `data_inputs`: bad and odd input files, on small captures written by the tests;
-//! - `pipeline`: `kdgat pipeline --local`, both chains on a small dataset, reruns of what changed;
+//! - `hardening`: careless and hostile input: tracking setups that fail, secrets,
+//!   `db export`/`db query` limits, a damaged store, closed pipes, catalog names, skipped folders;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
 //! - `report`: `kdgat synth`, the three chains on it and `kdgat report`, opened in headless Chromium;
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
+//! - `submit`: `kdgat submit` through the in-process supervisor: three variants on a small
+//!   dataset, agreement of metrics.json, the database, `status` and MLflow; reruns of what changed;
+//!   the dry run; names that would escape;
 //! - `store_backfill`: the legacy backfill, export and analytics on the reference's run directories;
 //! - `synth`: `kdgat synth` where the catalog reads it, kept when identical, refused elsewhere;
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
@@ -21,12 +25,13 @@
 mod cli;
 mod data_inputs;
 mod data_stages;
-mod pipeline;
+mod hardening;
 mod real_mlflow;
 mod real_slurm;
 mod report;
 mod schedulers;
 mod store_backfill;
+mod submit;
 mod support;
 mod synth;
 mod tracking;

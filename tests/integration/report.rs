@@ -1,4 +1,4 @@
-//! The researcher's path without real data: `kdgat synth`, then `kdgat pipeline --local synthetic`
+//! The researcher's path without real data: `kdgat synth`, then `kdgat submit synthetic`
 //! for all three variants (CPU, a few epochs), then `kdgat report`; the report opened in headless
 //! Chromium shows every plot, logs no console error, and leaves a screenshot (copied to
 //! `KDGAT_ARTIFACTS_DIR` when set).
@@ -65,8 +65,7 @@ fn synth_pipeline_and_report_render_every_plot_in_chromium() {
     let mut args = vec![
         "--data-root",
         "data",
-        "pipeline",
-        "--local",
+        "submit",
         "synthetic",
         "--variant",
         "teacher,student-kd,student",
@@ -180,7 +179,7 @@ fn report_errors_name_the_runs_directory_or_the_dataset() {
     let out = run_in(work.path(), &["report", "--runs-dir", "runs"]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        stderr(&out).contains("teacher_autoencoder/events.jsonl: line 1"),
+        stderr(&out).contains("teacher_autoencoder/events.jsonl:1:"),
         "{}",
         stderr(&out)
     );

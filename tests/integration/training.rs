@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use kdgat_jobs::config::write_config;
 use kdgat_jobs::config::{PipelineConfig, Preset};
 use kdgat_jobs::graph::synthetic::write_synthetic_cache;
-use kdgat_jobs::stages::write_config;
 use serde_json::Value;
 
 use crate::support::{kdgat, stderr};

@@ -16,13 +16,18 @@ use crate::config::{Credentials, TrackingConfig};
 use crate::error::TrackingError;
 use crate::limits::{Batch, check_key};
 use crate::retry::{Jitter, RetryPolicy, parse_retry_after};
+use crate::secrets::Redactor;
 use crate::wire::{ArtifactFile, Experiment, Metric, Run, RunInfo, RunStatus, Tag};
+
+/// The experiment tag MLflow 3's UI reads to choose its view: a model-training experiment.
+pub const EXPERIMENT_KIND: (&str, &str) = ("mlflow.experimentKind", "custom_model_development");
 
 /// A client of one tracking server.
 pub struct MlflowClient {
     http: reqwest::Client,
     base: Url,
     credentials: Credentials,
+    redactor: Redactor,
     retry: RetryPolicy,
     request_timeout: Duration,
     jitter: Mutex<Jitter>,
@@ -48,6 +53,7 @@ impl MlflowClient {
             http,
             base,
             credentials: config.credentials.clone(),
+            redactor: Redactor::new(&config.credentials),
             retry: config.retry,
             request_timeout: config.request_timeout,
             jitter: Mutex::new(Jitter::new()),
@@ -83,14 +89,16 @@ impl MlflowClient {
         }
     }
 
-    /// Sends one request and returns the success body.
+    /// Sends one request and returns the success body. What the server or the network stack says
+    /// in a failure is kept with the credentials blanked out (a server may echo the token).
     async fn send_once(
         &self,
         endpoint: &str,
         request: RequestBuilder,
         timeout: Duration,
     ) -> Result<Vec<u8>, TrackingError> {
-        let transport = |e: reqwest::Error| classify(endpoint, &self.base, timeout, e);
+        let transport =
+            |e: reqwest::Error| classify(endpoint, &self.base, timeout, e, &self.redactor);
         let response = self
             .authorized(request)
             .timeout(timeout)
@@ -107,7 +115,13 @@ impl MlflowClient {
         if status.is_success() {
             return Ok(body);
         }
-        Err(server_error(endpoint, status, &body, retry_after))
+        Err(server_error(
+            endpoint,
+            status,
+            &body,
+            retry_after,
+            &self.redactor,
+        ))
     }
 
     /// Runs `attempt` until it succeeds, fails permanently, or the policy's attempts are spent.
@@ -210,6 +224,8 @@ impl MlflowClient {
     }
 
     /// The id of the experiment called `name`, created if missing (a concurrent creation is fine).
+    /// It is marked as a model-training experiment ([`EXPERIMENT_KIND`]), so that MLflow 3's UI opens
+    /// it on its runs rather than on the GenAI views.
     pub async fn experiment_id(&self, name: &str) -> Result<String, TrackingError> {
         for _ in 0..3 {
             if let Some(experiment) = self.experiment_by_name(name).await? {
@@ -221,16 +237,21 @@ impl MlflowClient {
                             .into(),
                     });
                 }
+                let (key, value) = EXPERIMENT_KIND;
+                if !experiment.tags.iter().any(|t| t.key == key) {
+                    let tag = json!({ "experiment_id": experiment.experiment_id, "key": key, "value": value });
+                    self.post::<Value>("experiments/set-experiment-tag", &tag)
+                        .await?;
+                }
                 return Ok(experiment.experiment_id);
             }
             #[derive(Deserialize)]
             struct Reply {
                 experiment_id: String,
             }
-            match self
-                .post::<Reply>("experiments/create", &json!({ "name": name }))
-                .await
-            {
+            let (key, value) = EXPERIMENT_KIND;
+            let create = json!({ "name": name, "tags": [{ "key": key, "value": value }] });
+            match self.post::<Reply>("experiments/create", &create).await {
                 Ok(reply) => return Ok(reply.experiment_id),
                 Err(e) if e.server_code() == Some("RESOURCE_ALREADY_EXISTS") => continue,
                 Err(e) => return Err(e),
@@ -501,7 +522,13 @@ fn decode<T: DeserializeOwned>(endpoint: &str, bytes: &[u8]) -> Result<T, Tracki
     })
 }
 
-fn classify(endpoint: &str, base: &Url, timeout: Duration, error: reqwest::Error) -> TrackingError {
+fn classify(
+    endpoint: &str,
+    base: &Url,
+    timeout: Duration,
+    error: reqwest::Error,
+    redactor: &Redactor,
+) -> TrackingError {
     if error.is_timeout() {
         return TrackingError::Timeout {
             endpoint: endpoint.to_string(),
@@ -524,7 +551,7 @@ fn classify(endpoint: &str, base: &Url, timeout: Duration, error: reqwest::Error
     };
     TrackingError::Transport {
         endpoint: endpoint.to_string(),
-        message,
+        message: redactor.redact(&message),
     }
 }
 
@@ -533,6 +560,7 @@ fn server_error(
     status: StatusCode,
     body: &[u8],
     retry_after: Option<Duration>,
+    redactor: &Redactor,
 ) -> TrackingError {
     #[derive(Deserialize)]
     struct MlflowError {
@@ -553,7 +581,7 @@ fn server_error(
         endpoint: endpoint.to_string(),
         status: status.as_u16(),
         code,
-        message,
+        message: redactor.redact(&message),
         retry_after,
     }
 }

@@ -1,5 +1,6 @@
 //! Where the tracking server is and how to reach it: `MLFLOW_TRACKING_URI`, credentials from
-//! `MLFLOW_TRACKING_TOKEN` or `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`, the experiment
+//! `MLFLOW_TRACKING_TOKEN` or `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD` (or a
+//! `user:password@` part of the URI, taken out of it so that the URI can be shown), the experiment
 //! (`MLFLOW_EXPERIMENT_NAME`, default `kd-gat-pipeline`), timeouts and the retry policy.
 
 use std::fmt;
@@ -7,6 +8,7 @@ use std::time::Duration;
 
 use crate::error::TrackingError;
 use crate::retry::RetryPolicy;
+use crate::secrets::split_userinfo;
 
 /// The reference's experiment.
 pub const DEFAULT_EXPERIMENT: &str = "kd-gat-pipeline";
@@ -43,7 +45,7 @@ impl fmt::Debug for Credentials {
 /// Everything the client needs.
 #[derive(Debug, Clone)]
 pub struct TrackingConfig {
-    /// The server's base URL, without a trailing slash.
+    /// The server's base URL, without a trailing slash and without credentials (safe to show).
     pub uri: String,
     /// The experiment runs are logged to.
     pub experiment: String,
@@ -58,9 +60,11 @@ pub struct TrackingConfig {
 }
 
 impl TrackingConfig {
-    /// A configuration for the server at `uri` (`http://` or `https://`), with defaults.
+    /// A configuration for the server at `uri` (`http://` or `https://`), with defaults. A
+    /// `user:password@` part of the URI becomes basic authentication.
     pub fn new(uri: &str) -> Result<TrackingConfig, TrackingError> {
-        let uri = uri.trim().trim_end_matches('/');
+        let (uri, userinfo) = split_userinfo(uri.trim());
+        let uri = uri.trim_end_matches('/');
         if !(uri.starts_with("http://") || uri.starts_with("https://")) {
             return Err(TrackingError::Invalid {
                 field: "MLFLOW_TRACKING_URI".into(),
@@ -70,10 +74,14 @@ impl TrackingConfig {
                 ),
             });
         }
+        let credentials = match userinfo {
+            Some((username, password)) => Credentials::Basic { username, password },
+            None => Credentials::None,
+        };
         Ok(TrackingConfig {
             uri: uri.to_string(),
             experiment: DEFAULT_EXPERIMENT.to_string(),
-            credentials: Credentials::None,
+            credentials,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
@@ -97,6 +105,7 @@ impl TrackingConfig {
         if let Some(name) = set("MLFLOW_EXPERIMENT_NAME") {
             config.experiment = name;
         }
+        // The variables win over a user part of the URI.
         config.credentials = match (
             set("MLFLOW_TRACKING_TOKEN"),
             set("MLFLOW_TRACKING_USERNAME"),
@@ -113,7 +122,7 @@ impl TrackingConfig {
                     message: "set without MLFLOW_TRACKING_USERNAME".into(),
                 });
             }
-            (None, None, None) => Credentials::None,
+            (None, None, None) => config.credentials,
         };
         Ok(Some(config))
     }
@@ -172,6 +181,28 @@ mod tests {
             "{shown}"
         );
         assert_eq!(config.experiment, DEFAULT_EXPERIMENT);
+    }
+
+    #[test]
+    fn a_password_in_the_uri_becomes_basic_authentication_and_leaves_the_uri() {
+        let config = TrackingConfig::from_vars(vars(&[(
+            "MLFLOW_TRACKING_URI",
+            "http://ann:hunter2@127.0.0.1:5005/",
+        )]))
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.uri, "http://127.0.0.1:5005");
+        assert!(
+            matches!(&config.credentials, Credentials::Basic { username, password } if username == "ann" && password == "hunter2")
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let err = TrackingConfig::new("sqlite://ann:hunter2@h/x.db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !err.contains("hunter2") && err.contains("sqlite://h/x.db"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,11 +11,14 @@
 //!   nothing, so that point tells whether the whole batch landed. Nothing is sent twice, nothing
 //!   is dropped. A run found on the server but unknown to the store (the store was rebuilt)
 //!   starts from the server's latest step of each key.
-//! - A transient failure stops the drain with the operation still queued; a permanent one (the
-//!   server refused it) records the operation and the server's message as a `mlflow_rejected`
-//!   event of the run, removes it from the queue, and goes on.
+//! - A transient failure stops the drain with the operation still queued, and so does a failure of
+//!   the setup (credentials refused, a reply that is not MLflow's, the experiment): no operation is
+//!   at fault, none leaves the queue. Only the server's refusal of the operation itself
+//!   ([`TrackingError::is_refusal`]) sets it aside — out of the queue, kept with the server's
+//!   message, and recorded as a `mlflow_rejected` event of the run — and the drain goes on;
+//!   [`Store::retry_set_aside`] queues set-aside operations again.
 
-use kdgat_store::{InFlightBatch, MetricMarks, Store, TrackedRun};
+use kdgat_store::{InFlightBatch, MetricMarks, SetAsideRecord, Store, TrackedRun};
 use serde_json::json;
 
 use crate::client::MlflowClient;
@@ -33,7 +36,7 @@ pub struct DrainReport {
     pub points_sent: usize,
     /// Metric points skipped because the server already held them.
     pub points_already_there: usize,
-    /// Operations the server refused (removed from the queue, kept as events).
+    /// Operations the server refused (set aside: out of the queue, kept for a retry).
     pub rejected: Vec<Rejected>,
 }
 
@@ -74,15 +77,15 @@ impl<'a> Drainer<'a> {
         }
     }
 
-    /// Delivers every queued operation, oldest first. Stops at the first transient failure (the
-    /// rest stays queued for the next call) and returns it.
+    /// Delivers every queued operation, oldest first. Stops at the first failure that is not the
+    /// server's refusal of that operation (the rest stays queued for the next call) and returns it.
     pub async fn drain(&mut self) -> Result<DrainReport, TrackingError> {
         let mut report = DrainReport::default();
         for (seq, json) in self.store.outbox()? {
             let op = match serde_json::from_str::<TrackingOp>(&json) {
                 Ok(op) => op,
                 Err(e) => {
-                    self.reject(&mut report, seq, "?", &json, format!("unreadable: {e}"))?;
+                    self.set_aside(&mut report, seq, "?", &json, format!("unreadable: {e}"))?;
                     continue;
                 }
             };
@@ -91,16 +94,16 @@ impl<'a> Drainer<'a> {
                     self.store.ack_outbox(seq)?;
                     report.delivered += 1;
                 }
-                Err(e) if e.is_transient() || matches!(e, TrackingError::Store(_)) => {
-                    return Err(e);
+                Err(e) if e.is_refusal() => {
+                    self.set_aside(&mut report, seq, op.run_key(), &json, e.to_string())?;
                 }
-                Err(e) => self.reject(&mut report, seq, op.run_key(), &json, e.to_string())?,
+                Err(e) => return Err(e),
             }
         }
         Ok(report)
     }
 
-    fn reject(
+    fn set_aside(
         &self,
         report: &mut DrainReport,
         seq: u64,
@@ -109,10 +112,17 @@ impl<'a> Drainer<'a> {
         message: String,
     ) -> Result<(), TrackingError> {
         tracing::warn!("MLflow refused an operation for {run_key}: {message}");
+        let at = (self.now)();
         let payload = json!({ "operation": op_json, "error": message }).to_string();
         self.store
-            .append_event(run_key, &(self.now)(), "mlflow_rejected", &payload)?;
-        self.store.ack_outbox(seq)?;
+            .append_event(run_key, &at, "mlflow_rejected", &payload)?;
+        self.store.set_aside_outbox(&SetAsideRecord {
+            seq,
+            run_key: run_key.to_string(),
+            operation_json: op_json.to_string(),
+            error: message.clone(),
+            at,
+        })?;
         report.rejected.push(Rejected {
             seq,
             run_key: run_key.to_string(),
@@ -183,7 +193,15 @@ impl<'a> Drainer<'a> {
         if let Some(id) = &self.experiment_id {
             return Ok(id.clone());
         }
-        let id = self.client.experiment_id(&self.experiment).await?;
+        // Whatever goes wrong here, no operation is at fault.
+        let id = self
+            .client
+            .experiment_id(&self.experiment)
+            .await
+            .map_err(|source| TrackingError::Experiment {
+                name: self.experiment.clone(),
+                source: Box::new(source),
+            })?;
         self.experiment_id = Some(id.clone());
         Ok(id)
     }

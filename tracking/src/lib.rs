@@ -10,8 +10,11 @@
 //!   their `kdgat.run_key` tag before being created, and metrics carry per-(key, step) high-water
 //!   marks in the store, with the batch in flight reconciled against the server after any
 //!   uncertain outcome.
-//! - [`run_dir`]: the operations that describe a finished run directory (ours or the legacy
-//!   pipeline's), as the reference logged them.
+//! - Credentials never reach output, logs or the store: a password in `MLFLOW_TRACKING_URI` is
+//!   taken out of the URI, and what the server echoes of them is blanked.
+//! - [`reference`]: the reference pipeline's logging conventions (sweep parent runs, `model_arch`,
+//!   params as Python printed them), shared by whatever produces operations (the supervisor, the
+//!   run-directory import).
 
 mod client;
 mod config;
@@ -19,11 +22,12 @@ mod drain;
 mod error;
 pub mod limits;
 mod ops;
+pub mod reference;
 mod retry;
-pub mod run_dir;
+mod secrets;
 mod wire;
 
-pub use client::MlflowClient;
+pub use client::{EXPERIMENT_KIND, MlflowClient};
 pub use config::{Credentials, DEFAULT_EXPERIMENT, TrackingConfig};
 pub use drain::{DrainReport, Drainer, Rejected};
 pub use error::TrackingError;

@@ -16,6 +16,9 @@ pub struct Experiment {
     /// `active` or `deleted`.
     #[serde(default)]
     pub lifecycle_stage: String,
+    /// Its tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
 }
 
 /// A run's status.

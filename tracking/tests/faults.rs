@@ -3,76 +3,14 @@
 //! HTTP server of the test's own. The client must come through with bounded retries and say why
 //! when it gives up.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
+
+use std::net::TcpListener;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use kdgat_tracking::{MlflowClient, RetryPolicy, TrackingConfig, TrackingError};
-
-/// What the fake server does with its n-th request (from 0).
-#[derive(Clone, Copy)]
-enum Reply {
-    Status(u16, &'static str, &'static str),
-    Hang,
-}
-
-/// Serves `reply(n)` for request n; returns the base URL and the request counter.
-fn serve(reply: impl Fn(usize) -> Reply + Send + Sync + 'static) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&count);
-    let reply = Arc::new(reply);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let (counter, reply) = (Arc::clone(&counter), Arc::clone(&reply));
-            std::thread::spawn(move || handle(stream, &counter, &*reply));
-        }
-    });
-    (url, count)
-}
-
-fn handle(stream: TcpStream, counter: &AtomicUsize, reply: &dyn Fn(usize) -> Reply) {
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut length = 0usize;
-        let mut line = String::new();
-        // Request line and headers.
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        match reply(counter.fetch_add(1, Ordering::SeqCst)) {
-            Reply::Hang => {
-                std::thread::sleep(Duration::from_secs(30));
-                return;
-            }
-            Reply::Status(status, extra_header, body) => {
-                let response = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n{extra_header}\r\n{body}",
-                    body.len()
-                );
-                if reader.get_mut().write_all(response.as_bytes()).is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
+use support::{Reply, serve};
 
 fn client(url: &str, attempts: u32, timeout_ms: u64) -> MlflowClient {
     let mut config = TrackingConfig::new(url).unwrap();
@@ -86,7 +24,9 @@ fn client(url: &str, attempts: u32, timeout_ms: u64) -> MlflowClient {
 }
 
 const FOUND: &str = r#"{"experiment":{"experiment_id":"7","name":"x","lifecycle_stage":"active"}}"#;
-const UNAVAILABLE: Reply = Reply::Status(503, "Retry-After: 0\r\n", "busy");
+fn unavailable() -> Reply {
+    Reply::new(503, "Retry-After: 0\r\n", "busy")
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -97,11 +37,11 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn a_503_storm_is_ridden_out() {
-    let (url, count) = serve(|n| {
-        if n < 5 {
-            UNAVAILABLE
+    let (url, count) = serve(|r| {
+        if r.n < 5 {
+            unavailable()
         } else {
-            Reply::Status(200, "", FOUND)
+            Reply::new(200, "", FOUND)
         }
     });
     let id = runtime()
@@ -117,7 +57,7 @@ fn a_503_storm_is_ridden_out() {
 
 #[test]
 fn an_endless_503_storm_gives_up_after_the_policys_attempts() {
-    let (url, count) = serve(|_| UNAVAILABLE);
+    let (url, count) = serve(|_| unavailable());
     let err = runtime()
         .block_on(client(&url, 4, 2000).experiment_id("x"))
         .unwrap_err();
@@ -149,11 +89,11 @@ fn a_hanging_server_costs_bounded_time() {
 
 #[test]
 fn retry_after_is_honoured() {
-    let (url, count) = serve(|n| {
-        if n == 0 {
-            Reply::Status(429, "Retry-After: 1\r\n", "slow down")
+    let (url, count) = serve(|r| {
+        if r.n == 0 {
+            Reply::new(429, "Retry-After: 1\r\n", "slow down")
         } else {
-            Reply::Status(200, "", FOUND)
+            Reply::new(200, "", FOUND)
         }
     });
     let started = Instant::now();
@@ -171,7 +111,7 @@ fn retry_after_is_honoured() {
 #[test]
 fn client_errors_are_not_retried_and_carry_the_servers_words() {
     let (url, count) = serve(|_| {
-        Reply::Status(
+        Reply::new(
             400,
             "Content-Type: application/json\r\n",
             r#"{"error_code":"INVALID_PARAMETER_VALUE","message":"Changing param values is not allowed."}"#,
@@ -190,7 +130,7 @@ fn client_errors_are_not_retried_and_carry_the_servers_words() {
     assert_eq!(count.load(Ordering::SeqCst), 1);
 
     let (url, _) = serve(|_| {
-        Reply::Status(
+        Reply::new(
             403,
             "",
             "Invalid Host header - possible DNS rebinding attack detected",

@@ -1,24 +1,32 @@
 //! `LocalScheduler`: the [`Scheduler`] for one machine. Each job runs as a child process in its own
 //! process group under a small shell wrapper that records the exit code in `<attempt dir>/exit_code`;
 //! stdout and stderr go to the attempt directory. A concurrency limit queues the rest. Every job has a
-//! registry entry (`<root>/<id>/`: spec, pid), so a restarted supervisor re-attaches to jobs still
-//! running or finished, by pid and exit file. Cancel is SIGTERM to the group, a grace period, SIGKILL;
-//! a job past its `time_minutes` is stopped the same way and reported as a timeout, as SLURM would.
+//! registry entry (`<root>/<id>/`: spec, pid with its start time; see [`registry`]), so a restarted
+//! supervisor re-attaches to jobs still running or finished, by process and exit file. Cancel is
+//! SIGTERM to the group, a grace period, SIGKILL; a job past its `time_minutes` is stopped the same
+//! way and reported as a timeout, as SLURM would. The grace period is waited out without holding
+//! the scheduler's lock: other calls go on meanwhile.
 
 mod process_group;
+mod registry;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 
+use process_group::{Process, terminate_group};
+use registry::{
+    Stopped, finished, process_text, read_number, read_process, unix_seconds, write_atomic,
+};
+
 use crate::error::ClusterError;
 use crate::scheduler::{Scheduler, SchedulerJobId};
-use crate::spec::BatchJobSpec;
-use crate::status::{ExitStatus, JobState, JobStatus};
+use crate::spec::{BatchJobSpec, EXIT_CODE_FILE, STDERR_FILE, STDOUT_FILE};
+use crate::status::{JobState, JobStatus};
 
 /// Records the command's exit code atomically; a TERM to the group ends the command, then the trap
 /// lets the wrapper write the code (143) before it exits.
@@ -94,8 +102,8 @@ impl LocalScheduler {
         serde_json::from_str(&text).ok()
     }
 
-    fn pid_of(&self, id: &SchedulerJobId) -> Option<u32> {
-        read_number(&self.entry(id).join("pid"))
+    fn process_of(&self, id: &SchedulerJobId) -> Option<Process> {
+        read_process(&self.entry(id).join("pid"))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, LocalState> {
@@ -125,16 +133,16 @@ impl LocalScheduler {
         })?;
         let dir = &spec.attempt_dir;
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
-        let _ = std::fs::remove_file(dir.join("exit_code"));
-        let stdout = std::fs::File::create(dir.join("stdout")).map_err(io_error(dir))?;
-        let stderr = std::fs::File::create(dir.join("stderr")).map_err(io_error(dir))?;
+        let _ = std::fs::remove_file(dir.join(EXIT_CODE_FILE));
+        let stdout = std::fs::File::create(dir.join(STDOUT_FILE)).map_err(io_error(dir))?;
+        let stderr = std::fs::File::create(dir.join(STDERR_FILE)).map_err(io_error(dir))?;
         let child = Command::new("sh")
             .arg("-c")
             .arg(WRAPPER)
             .arg("kdgat-local")
             .args(&spec.command)
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
-            .env("KDGAT_EXIT_FILE", dir.join("exit_code"))
+            .env("KDGAT_EXIT_FILE", dir.join(EXIT_CODE_FILE))
             .current_dir(&spec.workdir)
             .stdin(Stdio::null())
             .stdout(stdout)
@@ -142,9 +150,14 @@ impl LocalScheduler {
             .process_group(0)
             .spawn()
             .map_err(io_error(&spec.workdir))?;
-        std::fs::write(entry.join("pid"), format!("{}\n", child.id())).map_err(io_error(&entry))?;
-        std::fs::write(entry.join("started"), format!("{}\n", unix_seconds()))
+        let process = Process::of(child.id());
+        write_atomic(&entry.join("pid"), process_text(&process).as_bytes())
             .map_err(io_error(&entry))?;
+        write_atomic(
+            &entry.join("started"),
+            format!("{}\n", unix_seconds()).as_bytes(),
+        )
+        .map_err(io_error(&entry))?;
         Ok(child)
     }
 
@@ -155,10 +168,7 @@ impl LocalScheduler {
         let Some(spec) = self.spec_of(id) else {
             return JobStatus::new(JobState::Lost);
         };
-        let exit_code: Option<i32> = read_number(&spec.attempt_dir.join("exit_code"));
-        if exit_code.is_none() {
-            self.enforce_time_limit(id, &spec);
-        }
+        let exit_code: Option<i32> = read_number(&spec.attempt_dir.join(EXIT_CODE_FILE));
         let stopped = Stopped::read(&self.entry(id));
         if let Some(code) = exit_code {
             return finished(code, 0, stopped);
@@ -175,93 +185,42 @@ impl LocalScheduler {
                 Err(_) => JobStatus::new(JobState::Lost),
             };
         }
-        match (self.pid_of(id), stopped) {
-            (Some(pid), _) if process_group::is_running(pid) => JobStatus::new(JobState::Running),
+        match (self.process_of(id), stopped) {
+            (Some(process), _) if process.is_running() => JobStatus::new(JobState::Running),
             (_, Stopped::Cancelled) => JobStatus::new(JobState::Cancelled { by: None }),
             (_, Stopped::TimedOut) => JobStatus::new(JobState::Timeout),
             (_, Stopped::No) => JobStatus::new(JobState::Lost),
         }
     }
 
-    /// Ends a job that ran past its time limit (SLURM's `--time`): marks it, then stops its group.
-    fn enforce_time_limit(&self, id: &SchedulerJobId, spec: &BatchJobSpec) {
-        let Some(minutes) = spec.time_minutes.filter(|&m| m > 0) else {
-            return;
-        };
-        let entry = self.entry(id);
-        let started: Option<u64> = read_number(&entry.join("started"));
-        let now = unix_seconds();
-        let Some(pid) = self.pid_of(id) else { return };
-        if started.is_some_and(|s| now.saturating_sub(s) > u64::from(minutes) * 60)
-            && process_group::is_running(pid)
-        {
-            let _ = std::fs::write(entry.join(Stopped::TIMED_OUT), "");
-            process_group::terminate_group(pid, self.config.grace);
+    /// A job running past its time limit (SLURM's `--time`): marked as timed out, and its process
+    /// returned for the caller to stop once the lock is released.
+    fn overdue(&self, id: &SchedulerJobId) -> Option<Process> {
+        let spec = self.spec_of(id)?;
+        let minutes = spec.time_minutes.filter(|&m| m > 0)?;
+        if spec.attempt_dir.join(EXIT_CODE_FILE).exists() {
+            return None;
         }
+        let entry = self.entry(id);
+        let started: u64 = read_number(&entry.join("started"))?;
+        let process = self.process_of(id)?;
+        let late = unix_seconds().saturating_sub(started) > u64::from(minutes) * 60;
+        if !late || !process.is_running() {
+            return None;
+        }
+        write_atomic(&entry.join(Stopped::TIMED_OUT), b"").ok()?;
+        Some(process)
     }
 
-    /// Stops a running job's process group (TERM, grace, KILL) and waits for it.
-    fn stop(&self, id: &SchedulerJobId, state: &mut LocalState) {
-        if let Some(pid) = self.pid_of(id) {
-            process_group::terminate_group(pid, self.config.grace);
+    /// Stops a job's process group (TERM, grace, KILL) without the lock held, then reaps its child.
+    fn stop(&self, id: &SchedulerJobId, process: Option<Process>) {
+        if let Some(process) = process {
+            terminate_group(&process, self.config.grace);
         }
-        if let Some(mut child) = state.children.remove(id) {
+        let child = self.lock().children.remove(id);
+        if let Some(mut child) = child {
             let _ = child.wait();
         }
-    }
-}
-
-/// A number written alone in a file (pid, start time, exit code); `None` if absent or not a number.
-fn read_number<T: std::str::FromStr>(path: &Path) -> Option<T> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
-/// Seconds since the epoch, now.
-fn unix_seconds() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// Why a job was stopped by us, from its marker files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stopped {
-    No,
-    Cancelled,
-    TimedOut,
-}
-
-impl Stopped {
-    const CANCELLED: &str = "cancelled";
-    const TIMED_OUT: &str = "timed_out";
-
-    fn read(entry: &Path) -> Stopped {
-        if entry.join(Self::CANCELLED).exists() {
-            Stopped::Cancelled
-        } else if entry.join(Self::TIMED_OUT).exists() {
-            Stopped::TimedOut
-        } else {
-            Stopped::No
-        }
-    }
-}
-
-fn finished(code: i32, signal: i32, stopped: Stopped) -> JobStatus {
-    let exit = ExitStatus {
-        code: u8::try_from(code).unwrap_or(u8::MAX),
-        signal: u8::try_from(signal).unwrap_or(u8::MAX),
-    };
-    let state = match (stopped, code, signal) {
-        (Stopped::Cancelled, _, _) => JobState::Cancelled { by: None },
-        (Stopped::TimedOut, _, _) => JobState::Timeout,
-        (Stopped::No, 0, 0) => JobState::Completed,
-        _ => JobState::Failed,
-    };
-    JobStatus {
-        state,
-        exit: Some(exit),
-        reason: None,
-        restarts: 0,
     }
 }
 
@@ -277,7 +236,7 @@ impl Scheduler for LocalScheduler {
             path: entry.clone(),
             source: e.into(),
         })?;
-        std::fs::write(entry.join("spec.json"), json).map_err(io_error(&entry))?;
+        write_atomic(&entry.join("spec.json"), &json).map_err(io_error(&entry))?;
         state.queued.push_back(id.clone());
         self.advance(&mut state)?;
         Ok(id)
@@ -287,6 +246,15 @@ impl Scheduler for LocalScheduler {
         &self,
         ids: &[SchedulerJobId],
     ) -> Result<BTreeMap<SchedulerJobId, JobStatus>, ClusterError> {
+        let overdue: Vec<(SchedulerJobId, Process)> = {
+            let _state = self.lock();
+            ids.iter()
+                .filter_map(|id| Some((id.clone(), self.overdue(id)?)))
+                .collect()
+        };
+        for (id, process) in &overdue {
+            self.stop(id, Some(*process));
+        }
         let mut state = self.lock();
         let statuses = ids
             .iter()
@@ -297,25 +265,29 @@ impl Scheduler for LocalScheduler {
     }
 
     fn cancel(&self, id: &SchedulerJobId) -> Result<(), ClusterError> {
-        let mut state = self.lock();
         let entry = self.entry(id);
-        if !entry.is_dir() {
-            return Ok(());
-        }
-        std::fs::write(entry.join(Stopped::CANCELLED), "").map_err(io_error(&entry))?;
-        state.queued.retain(|queued| queued != id);
-        self.stop(id, &mut state);
-        self.advance(&mut state)
+        let process = {
+            let mut state = self.lock();
+            if !entry.is_dir() {
+                return Ok(());
+            }
+            write_atomic(&entry.join(Stopped::CANCELLED), b"").map_err(io_error(&entry))?;
+            state.queued.retain(|queued| queued != id);
+            self.process_of(id)
+        };
+        self.stop(id, process);
+        self.advance(&mut self.lock())
     }
 
     fn requeue(&self, id: &SchedulerJobId) -> Result<(), ClusterError> {
+        let process = self.process_of(id);
+        self.stop(id, process);
         let mut state = self.lock();
-        self.stop(id, &mut state);
         for marker in [Stopped::CANCELLED, Stopped::TIMED_OUT] {
             let _ = std::fs::remove_file(self.entry(id).join(marker));
         }
         if let Some(spec) = self.spec_of(id) {
-            let _ = std::fs::remove_file(spec.attempt_dir.join("exit_code"));
+            let _ = std::fs::remove_file(spec.attempt_dir.join(EXIT_CODE_FILE));
         }
         if !state.queued.contains(id) {
             state.queued.push_back(id.clone());

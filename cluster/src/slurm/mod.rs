@@ -21,7 +21,7 @@ pub use script::render_sbatch_script;
 use crate::command::{CommandRunner, CommandSpec, SystemRunner};
 use crate::error::ClusterError;
 use crate::scheduler::{Scheduler, SchedulerJobId};
-use crate::spec::BatchJobSpec;
+use crate::spec::{BatchJobSpec, JOB_ID_FILE, SUBMIT_SCRIPT};
 use crate::status::{JobState, JobStatus};
 
 /// How many times (200 ms apart) `requeue` checks that the job is pending again before releasing it.
@@ -157,14 +157,14 @@ impl Scheduler for SlurmScheduler {
         let script = render_sbatch_script(spec)?;
         let io = |path: PathBuf| move |source| ClusterError::Io { path, source };
         std::fs::create_dir_all(&spec.attempt_dir).map_err(io(spec.attempt_dir.clone()))?;
-        let script_path = spec.attempt_dir.join("submit.sh");
+        let script_path = spec.attempt_dir.join(SUBMIT_SCRIPT);
         std::fs::write(&script_path, script).map_err(io(script_path.clone()))?;
         let output = self.call(
             "sbatch",
             vec!["--parsable".into(), script_path.display().to_string()],
         )?;
         let id = parse_sbatch_parsable(&output)?;
-        let id_path = spec.attempt_dir.join("slurm_job_id");
+        let id_path = spec.attempt_dir.join(JOB_ID_FILE);
         std::fs::write(&id_path, format!("{id}\n")).map_err(io(id_path))?;
         Ok(SchedulerJobId(id))
     }

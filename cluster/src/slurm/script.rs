@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::command::shell_quote;
-use crate::spec::{BatchJobSpec, SpecError};
+use crate::spec::{BatchJobSpec, STDERR_FILE, STDOUT_FILE, SpecError};
 
 /// Renders the batch script for a validated spec.
 pub fn render_sbatch_script(spec: &BatchJobSpec) -> Result<String, SpecError> {
@@ -16,8 +16,14 @@ pub fn render_sbatch_script(spec: &BatchJobSpec) -> Result<String, SpecError> {
     };
     directive(format!("--job-name={}", spec.name));
     directive(format!("--chdir={}", spec.workdir.display()));
-    directive(format!("--output={}/stdout", spec.attempt_dir.display()));
-    directive(format!("--error={}/stderr", spec.attempt_dir.display()));
+    directive(format!(
+        "--output={}",
+        spec.attempt_dir.join(STDOUT_FILE).display()
+    ));
+    directive(format!(
+        "--error={}",
+        spec.attempt_dir.join(STDERR_FILE).display()
+    ));
     if let Some(partition) = &spec.partition {
         directive(format!("--partition={partition}"));
     }

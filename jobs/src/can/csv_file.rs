@@ -14,7 +14,7 @@ use super::row::{is_header, parse_row};
 const SKIPPED_EXAMPLES: usize = 5;
 
 /// What to do with an invalid row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BadRowPolicy {
     /// Stop at the first bad row, naming file and line.
@@ -22,6 +22,16 @@ pub enum BadRowPolicy {
     Fail,
     /// Skip bad rows; count them and report the first few.
     Skip,
+}
+
+impl BadRowPolicy {
+    /// Its name on the command line and in specs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BadRowPolicy::Fail => "fail",
+            BadRowPolicy::Skip => "skip",
+        }
+    }
 }
 
 impl FromStr for BadRowPolicy {

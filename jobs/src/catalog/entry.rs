@@ -1,4 +1,6 @@
-//! Catalog entries and loading (built-in or from a `datasets.yaml`).
+//! Catalog entries and loading (built-in or from a `datasets.yaml`). Every catalog value that
+//! becomes part of a path kdgat writes or reads under a root it was given (the dataset's name, its
+//! `domain`, its folders) must be one plain folder name; it is checked when the catalog is read.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -26,6 +28,21 @@ pub enum CatalogError {
         path: PathBuf,
         /// The parser's message, with line and column.
         message: String,
+    },
+    /// A value that becomes a path is not one plain name.
+    #[error(
+        "catalog {path}: dataset `{dataset}`: {field} {value:?} must be one plain folder name \
+         (not empty, no `/`, `\\`, `.` or `..`)"
+    )]
+    BadName {
+        /// The file.
+        path: PathBuf,
+        /// The dataset.
+        dataset: String,
+        /// The field (`name`, `domain`, `test_subdirs[2]`, …).
+        field: String,
+        /// The value given.
+        value: String,
     },
 }
 
@@ -107,6 +124,38 @@ impl DatasetEntry {
     }
 }
 
+/// Checks every value of a dataset that becomes a path component; the first bad one as
+/// `(field, value)`.
+fn check_names<'a>(name: &'a str, entry: &'a DatasetEntry) -> Result<(), (String, &'a str)> {
+    let fields = [
+        ("name".to_string(), name),
+        ("domain".to_string(), entry.domain.as_str()),
+        ("train_subdir".to_string(), entry.train_subdir.as_str()),
+        (
+            "train_attack_subdir".to_string(),
+            entry.train_attack_subdir.as_str(),
+        ),
+    ];
+    let tests = entry
+        .test_subdirs
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("test_subdirs[{i}]"), t.as_str()));
+    match fields
+        .into_iter()
+        .chain(tests)
+        .find(|(_, value)| !is_plain_name(value))
+    {
+        Some(bad) => Err(bad),
+        None => Ok(()),
+    }
+}
+
+/// One normal path component: not empty, no separator, not `.` or `..`, no NUL.
+fn is_plain_name(value: &str) -> bool {
+    !value.is_empty() && !value.contains(['/', '\\', '\0']) && value != "." && value != ".."
+}
+
 /// The set of known datasets, by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalog {
@@ -143,6 +192,14 @@ impl Catalog {
                 path: path.to_path_buf(),
                 message: err.to_string(),
             })?;
+        for (name, entry) in &datasets {
+            check_names(name, entry).map_err(|(field, value)| CatalogError::BadName {
+                path: path.to_path_buf(),
+                dataset: name.clone(),
+                field,
+                value: value.to_string(),
+            })?;
+        }
         Ok(Catalog { datasets })
     }
 
@@ -219,5 +276,38 @@ mod tests {
         );
         let err = Catalog::parse("x: [", Path::new("c.yaml")).unwrap_err();
         assert!(err.to_string().contains("c.yaml"));
+    }
+
+    /// Issue 19: names that would lead outside the roots they are joined to are refused.
+    #[test]
+    fn names_that_become_paths_are_plain_folder_names() {
+        let entry = |key: &str, domain: &str, test: &str| {
+            format!(
+                "{key}:\n  domain: {domain}\n  csv_dir: data/x\n  train_subdir: a\n  \
+                 train_attack_subdir: b\n  test_subdirs: [t1, {test:?}]\n"
+            )
+        };
+        for (text, field, value) in [
+            (entry("../up", "automotive", "t2"), "name", "../up"),
+            (entry("x", "/abs", "t2"), "domain", "/abs"),
+            (
+                entry("x", "automotive", "../../out"),
+                "test_subdirs[1]",
+                "../../out",
+            ),
+            (entry("x", "automotive", ".."), "test_subdirs[1]", ".."),
+            (entry("x", "automotive", ""), "test_subdirs[1]", ""),
+        ] {
+            let err = Catalog::parse(&text, Path::new("c.yaml"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(field)
+                    && err.contains(&format!("{value:?}"))
+                    && err.contains("c.yaml"),
+                "{field}: {err}"
+            );
+        }
+        assert!(Catalog::parse(&entry("x", "automotive", "t2"), Path::new("c.yaml")).is_ok());
     }
 }

@@ -8,6 +8,6 @@ mod captures;
 mod entry;
 mod presence;
 
-pub use captures::{CaptureFile, capture_files};
+pub use captures::{CaptureFile, Listing, capture_files};
 pub use entry::{Catalog, CatalogError, DatasetEntry, FolderRole};
 pub use presence::{DatasetPresence, FolderPresence, PresenceStatus, survey};

@@ -98,6 +98,7 @@ pub fn survey(name: &str, entry: &DatasetEntry, data_root: &Path) -> DatasetPres
 fn sized_captures(root: &Path, folder: &str) -> Vec<(String, u64)> {
     capture_files(root, folder, &[])
         .unwrap_or_default()
+        .files
         .into_iter()
         .filter_map(|f| Some((f.rel, std::fs::metadata(&f.path).ok()?.len())))
         .collect()

@@ -17,6 +17,14 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// The file is larger than any config (an endless or wrong input).
+    #[error("{path}: more than {limit} bytes; not a config file")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The most that is read.
+        limit: u64,
+    },
     /// The file is not a JSON object.
     #[error("{path}: not valid JSON at line {line}, column {column}: {message}")]
     Syntax {

@@ -2,11 +2,16 @@
 //!
 //! Loading follows the reference (missing keys take defaults) and improves on it: unknown keys are
 //! neither dropped nor fatal, they are kept in [`LoadedConfig::unknown`] and written back on save, so
-//! a file from another version of the pipeline round-trips unchanged.
+//! a file from another version of the pipeline round-trips unchanged. A key given twice is refused
+//! (JSON parsers silently keep one of them), and at most [`MAX_CONFIG_BYTES`] are read, so an
+//! endless input (`/dev/zero`, a pipe) is refused instead of filling memory.
 
 use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::error::ConfigError;
@@ -52,28 +57,65 @@ pub(crate) fn typed_from_map(
     })
 }
 
+/// The most a config file may hold; real ones are a few kilobytes.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// Reads a `config.json`.
 pub fn load_config(path: &Path) -> Result<LoadedConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+    let io = |source| ConfigError::Io {
         action: "read",
         path: path.to_path_buf(),
         source,
-    })?;
-    let value: Value = serde_json::from_str(&text).map_err(|err| ConfigError::Syntax {
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_CONFIG_BYTES,
+        });
+    }
+    let object: UniqueKeys = serde_json::from_str(&text).map_err(|err| ConfigError::Syntax {
         path: path.to_path_buf(),
         line: err.line(),
         column: err.column(),
         message: err.to_string(),
     })?;
-    let Value::Object(map) = value else {
-        return Err(ConfigError::Syntax {
-            path: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            message: "expected a JSON object of config fields".into(),
-        });
-    };
-    LoadedConfig::from_json_map(map, &path.display().to_string())
+    LoadedConfig::from_json_map(object.0, &path.display().to_string())
+}
+
+/// A JSON object whose keys are all different.
+struct UniqueKeys(Map<String, Value>);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = UniqueKeys;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object of config fields")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<UniqueKeys, A::Error> {
+                let mut map = Map::new();
+                while let Some(key) = access.next_key::<String>()? {
+                    if map.contains_key(&key) {
+                        return Err(A::Error::custom(format!(
+                            "key `{key}` appears twice (which one is meant?)"
+                        )));
+                    }
+                    map.insert(key, access.next_value()?);
+                }
+                Ok(UniqueKeys(map))
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
 }
 
 /// Writes a `config.json` (pretty, two-space indent, as the reference's `json.dump(indent=2)`),
@@ -88,6 +130,15 @@ pub fn save_config(config: &LoadedConfig, path: &Path) -> Result<(), ConfigError
         .map_err(|e| io_err(std::io::Error::other(e)))?;
     text.push('\n');
     write_atomic(path, text.as_bytes()).map_err(io_err)
+}
+
+/// Writes a config with no unknown keys (what a spec's `config` is).
+pub fn write_config(config: &PipelineConfig, path: &Path) -> Result<(), ConfigError> {
+    let loaded = LoadedConfig {
+        config: config.clone(),
+        unknown: Map::new(),
+    };
+    save_config(&loaded, path)
 }
 
 /// One key whose value differs between two configs (`None`: absent on that side).

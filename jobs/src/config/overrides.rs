@@ -78,15 +78,21 @@ fn parse_like(current: &Value, raw: &str) -> Result<Value, &'static str> {
             .parse::<i64>()
             .map(Value::from)
             .map_err(|_| "an integer"),
-        Value::Array(_) => raw
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .split([',', ' '])
-            .filter(|s| !s.is_empty())
-            .map(|s| s.trim().parse::<i64>().map(Value::from))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array)
-            .map_err(|_| "a list of integers, e.g. 480,240,48"),
+        Value::Array(_) => {
+            let inner = raw.trim_start_matches('[').trim_end_matches(']');
+            // Comma-separated, every item present (`1,,2` is refused), or separated by spaces.
+            let items: Vec<&str> = if inner.contains(',') {
+                inner.split(',').map(str::trim).collect()
+            } else {
+                inner.split_whitespace().collect()
+            };
+            items
+                .into_iter()
+                .map(|s| s.parse::<i64>().map(Value::from))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+                .map_err(|_| "a list of integers with no empty item, e.g. 480,240,48")
+        }
         _ => Ok(Value::String(raw.to_string())),
     }
 }
@@ -155,5 +161,23 @@ mod tests {
             "novalue".parse::<Override>(),
             Err(ConfigError::BadOverride { .. })
         ));
+    }
+
+    #[test]
+    fn a_list_with_an_empty_item_is_refused() {
+        for raw in [
+            "vgae_hidden_dims=1,,2",
+            "vgae_hidden_dims=1,2,",
+            "vgae_hidden_dims=,1",
+        ] {
+            let err = set(&[raw]).unwrap_err().to_string();
+            assert!(err.contains("no empty item"), "{raw}: {err}");
+        }
+        for (raw, dims) in [
+            ("vgae_hidden_dims=[80, 40]", vec![80, 40]),
+            ("vgae_hidden_dims=80 40 16", vec![80, 40, 16]),
+        ] {
+            assert_eq!(set(&[raw]).unwrap().vgae_hidden_dims, dims, "{raw}");
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Validation as the reference's `validate(cfg, stage)` does it: numeric ranges, the dataset and its
-//! data directory, KD's teacher checkpoint and frozen config, and the upstream stages' outputs.
-//! Every problem is collected (not just the first), each naming its field or path.
+//! Validation as the reference's `validate(cfg, stage)` does it: numeric ranges (see
+//! [`super::ranges`]), the dataset and its data directory, KD's teacher checkpoint and frozen
+//! config, and the upstream stages' outputs. Every problem is collected (not just the first), each
+//! naming its field or path.
 
 use std::path::{Path, PathBuf};
 
@@ -8,9 +9,7 @@ use super::error::ConfigError;
 use super::pipeline::{ModelSize, PipelineConfig};
 use super::stage::{Stage, run_id};
 use crate::catalog::Catalog;
-
-/// The file name of a stage's best checkpoint in its run directory.
-pub const BEST_CHECKPOINT: &str = "best_model.safetensors";
+use crate::run_dir::{BEST_CHECKPOINT, CONFIG};
 
 /// What stage validation looks at on disk.
 #[derive(Debug, Clone)]
@@ -21,84 +20,6 @@ pub struct StageCheckContext<'a> {
     pub data_root: &'a Path,
     /// Relative `teacher_path` and `experiment_root` values resolve against this directory.
     pub base_dir: &'a Path,
-}
-
-impl PipelineConfig {
-    /// Checks the numeric ranges the reference checks; returns every violation.
-    pub fn validate_fields(&self) -> Result<(), ConfigError> {
-        let mut problems = Vec::new();
-        let mut check = |ok: bool, msg: String| {
-            if !ok {
-                problems.push(msg);
-            }
-        };
-        check(self.lr > 0.0, format!("lr must be > 0 (got {})", self.lr));
-        check(
-            self.max_epochs >= 1,
-            format!("max_epochs must be >= 1 (got {})", self.max_epochs),
-        );
-        check(
-            self.batch_size >= 1,
-            format!("batch_size must be >= 1 (got {})", self.batch_size),
-        );
-        check(
-            self.dqn_gamma > 0.0 && self.dqn_gamma <= 1.0,
-            format!("dqn_gamma must be in (0, 1] (got {})", self.dqn_gamma),
-        );
-        // Model sizes: a zero would build an empty layer.
-        for (name, value) in [
-            ("gat_hidden", self.gat_hidden),
-            ("gat_layers", self.gat_layers),
-            ("gat_heads", self.gat_heads),
-            ("gat_embedding_dim", self.gat_embedding_dim),
-            ("gat_fc_layers", self.gat_fc_layers),
-            ("vgae_latent_dim", self.vgae_latent_dim),
-            ("vgae_heads", self.vgae_heads),
-            ("vgae_embedding_dim", self.vgae_embedding_dim),
-            ("dqn_hidden", self.dqn_hidden),
-            ("dqn_layers", self.dqn_layers),
-            // The fusion agent: an empty replay batch or buffer cannot train.
-            ("dqn_batch_size", self.dqn_batch_size),
-            ("dqn_buffer_size", self.dqn_buffer_size),
-            ("dqn_target_update", self.dqn_target_update),
-            ("episode_sample_size", self.episode_sample_size),
-        ] {
-            check(value >= 1, format!("{name} must be >= 1 (got {value})"));
-        }
-        check(
-            !self.vgae_hidden_dims.is_empty() && self.vgae_hidden_dims.iter().all(|&d| d >= 1),
-            format!(
-                "vgae_hidden_dims must be a non-empty list of sizes >= 1 (got {:?})",
-                self.vgae_hidden_dims
-            ),
-        );
-        check(
-            self.alpha_steps >= 2,
-            format!(
-                "alpha_steps must be >= 2 (α from 0 to 1; got {})",
-                self.alpha_steps
-            ),
-        );
-        check(
-            (0.0..=1.0).contains(&self.dqn_epsilon) && (0.0..=1.0).contains(&self.dqn_min_epsilon),
-            format!(
-                "dqn_epsilon and dqn_min_epsilon must be in [0, 1] (got {} and {})",
-                self.dqn_epsilon, self.dqn_min_epsilon
-            ),
-        );
-        check(
-            self.safety_factor > 0.0 && self.safety_factor <= 1.0,
-            format!(
-                "safety_factor must be in (0, 1] (got {})",
-                self.safety_factor
-            ),
-        );
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError::Invalid(problems))
-        }
-    }
 }
 
 /// Validates a config for running `stage`; on success returns warnings (e.g. the no-KD ablation).
@@ -161,7 +82,7 @@ fn check_teacher(config: &PipelineConfig, ctx: &StageCheckContext<'_>, problems:
             checkpoint.display()
         ));
     }
-    let frozen = checkpoint.with_file_name("config.json");
+    let frozen = checkpoint.with_file_name(CONFIG);
     if !frozen.is_file() {
         problems.push(format!(
             "teacher_path: teacher config {} does not exist",
@@ -181,7 +102,7 @@ fn check_prerequisites(
         .iter()
         .filter_map(|&upstream| {
             let dir = stage_dir(config, upstream, ctx);
-            let complete = dir.join(BEST_CHECKPOINT).is_file() && dir.join("config.json").is_file();
+            let complete = dir.join(BEST_CHECKPOINT).is_file() && dir.join(CONFIG).is_file();
             (!complete).then(|| {
                 format!(
                     "{} (checkpoint and config.json in {})",

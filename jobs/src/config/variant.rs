@@ -10,10 +10,13 @@ use std::str::FromStr;
 use super::pipeline::{ModelSize, PipelineConfig};
 use super::presets::{ModelKind, Preset};
 use super::stage::Stage;
-use super::validate::BEST_CHECKPOINT;
+use crate::run_dir::BEST_CHECKPOINT;
 
 /// A variant of the chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Variant {
     /// The large models.
     Teacher,

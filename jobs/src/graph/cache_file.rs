@@ -84,12 +84,24 @@ pub fn encode(set: &GraphSet) -> Vec<u8> {
     out
 }
 
-/// Writes a graph set atomically.
-pub fn save(set: &GraphSet, path: &Path) -> Result<(), CacheFileError> {
-    crate::atomic::write_atomic(path, &encode(set)).map_err(|source| CacheFileError::Io {
+/// Writes a graph set atomically; returns its [`file_checksum`] (for the cache's manifest).
+pub fn save(set: &GraphSet, path: &Path) -> Result<u32, CacheFileError> {
+    let bytes = encode(set);
+    crate::atomic::write_atomic(path, &bytes).map_err(|source| CacheFileError::Io {
         path: path.to_path_buf(),
         source,
-    })
+    })?;
+    Ok(file_checksum(&bytes))
+}
+
+/// The checksum of a whole cache file, as the cache's manifest records it: CRC-32 of its length
+/// and then its bytes. (A plain CRC-32 of a `.kgc` file is the same for every file: the CRC of a
+/// message followed by its own CRC is a constant. The length in front breaks that.)
+pub fn file_checksum(bytes: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&(bytes.len() as u64).to_le_bytes());
+    hasher.update(bytes);
+    hasher.finalize()
 }
 
 /// Reads a graph set, checking magic, version, length and checksum.
@@ -146,7 +158,26 @@ pub fn decode(bytes: &[u8]) -> Result<GraphSet, String> {
     }
     check_offsets(&set.node_offsets, nodes, "node")?;
     check_offsets(&set.edge_offsets, edges, "edge")?;
+    check_edges(&set)?;
     Ok(set)
+}
+
+/// Every edge joins two nodes of its own graph (endpoints are local indices).
+fn check_edges(set: &GraphSet) -> Result<(), String> {
+    for g in 0..set.len() {
+        let nodes = set.node_offsets[g + 1] - set.node_offsets[g];
+        let (e0, e1) = (
+            set.edge_offsets[g] as usize,
+            set.edge_offsets[g + 1] as usize,
+        );
+        let endpoints = set.edge_src[e0..e1].iter().chain(&set.edge_dst[e0..e1]);
+        if let Some(bad) = endpoints.copied().find(|&n| u64::from(n) >= nodes) {
+            return Err(format!(
+                "graph {g} has an edge to node {bad} but only {nodes} nodes"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_offsets(offsets: &[u64], total: usize, what: &str) -> Result<(), String> {
@@ -226,6 +257,15 @@ mod tests {
             decode(&encode(&GraphSet::default())).unwrap(),
             GraphSet::default()
         );
+    }
+
+    /// Issue 19: a file whose checksum is right but whose edges point past their graph's nodes.
+    #[test]
+    fn edges_beyond_the_node_count_are_corrupt() {
+        let mut set = sample();
+        set.edge_dst[1] = 7;
+        let err = decode(&encode(&set)).unwrap_err();
+        assert!(err.contains("graph 1") && err.contains("node 7"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod build;
 pub mod cache;
 pub mod cache_file;
+mod ensure;
 mod sequence;
 mod set;
 mod sources;
@@ -16,6 +17,10 @@ mod window;
 
 pub use build::{
     BuiltGraphs, GraphError, GraphInput, GraphOptions, build_graphs, build_one_graph, sources_for,
+};
+pub use ensure::{
+    BuildSummary, CacheReport, EnsureError, current_cache, ensure_cache, graphs_options,
+    run_graphs_job,
 };
 pub use sequence::{GraphMode, LEGACY_CHUNK_ROWS, MessageSequence, STRIDE, WINDOW_SIZE};
 #[cfg(test)]

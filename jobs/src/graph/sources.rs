@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use super::sequence::GraphMode;
-use crate::catalog::{CaptureFile, DatasetEntry, capture_files};
+use crate::catalog::{CaptureFile, DatasetEntry, Listing, capture_files};
 
 /// The reference's exclusions (legacy mode only).
 pub const LEGACY_EXCLUDED: [&str; 2] = ["suppress", "masquerade"];
@@ -24,6 +24,16 @@ pub struct DatasetSources {
     pub tests: Vec<(String, Vec<CaptureFile>)>,
     /// Human-readable notes on what differs from the reference's selection.
     pub changes: Vec<String>,
+    /// Catalog folders and files that were not read, and why (for warnings).
+    pub skipped: Vec<String>,
+}
+
+impl DatasetSources {
+    /// The captures of a listing, keeping what it passed over.
+    fn take(&mut self, listing: Listing) -> Vec<CaptureFile> {
+        self.skipped.extend(listing.skipped);
+        listing.files
+    }
 }
 
 /// Selects the captures of a dataset for a mode.
@@ -34,30 +44,30 @@ pub fn select_sources(
 ) -> std::io::Result<DatasetSources> {
     let root = entry.csv_path(data_root);
     let mut sources = DatasetSources::default();
+    let excluded: Vec<String> = match mode {
+        GraphMode::Legacy => LEGACY_EXCLUDED.iter().map(|s| s.to_string()).collect(),
+        GraphMode::Default => entry
+            .exclude_files
+            .iter()
+            .map(|s| s.to_lowercase())
+            .collect(),
+    };
+    for test in &entry.test_subdirs {
+        let files = sources.take(capture_files(&root, test, &excluded)?);
+        sources.tests.push((test.clone(), files));
+    }
     match mode {
         GraphMode::Legacy => {
-            let excluded: Vec<String> = LEGACY_EXCLUDED.iter().map(|s| s.to_string()).collect();
             for folder in sorted_subdirs(&root)? {
                 if folder.to_lowercase().contains("train") {
-                    sources
-                        .train
-                        .extend(capture_files(&root, &folder, &excluded)?);
+                    let files = sources.take(capture_files(&root, &folder, &excluded)?);
+                    sources.train.extend(files);
                 }
-            }
-            for test in &entry.test_subdirs {
-                sources
-                    .tests
-                    .push((test.clone(), capture_files(&root, test, &excluded)?));
             }
         }
         GraphMode::Default => {
-            let excluded: Vec<String> = entry
-                .exclude_files
-                .iter()
-                .map(|s| s.to_lowercase())
-                .collect();
             for folder in [&entry.train_subdir, &entry.train_attack_subdir] {
-                for file in capture_files(&root, folder, &excluded)? {
+                for file in sources.take(capture_files(&root, folder, &excluded)?) {
                     match find_identical(&sources.train, &file)? {
                         Some(original) => sources.changes.push(format!(
                             "{} is byte-identical to {}: counted once (the reference counted it twice)",
@@ -66,11 +76,6 @@ pub fn select_sources(
                         None => sources.train.push(file),
                     }
                 }
-            }
-            for test in &entry.test_subdirs {
-                sources
-                    .tests
-                    .push((test.clone(), capture_files(&root, test, &excluded)?));
             }
             let kept: Vec<&str> = sources
                 .train

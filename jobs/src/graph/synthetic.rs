@@ -1,12 +1,16 @@
-//! A small synthetic graph cache (`train.kgc` + `vocab.json`) for trying the model stages without a
-//! dataset and for tests: CAN-window-like graphs over a vocabulary of 20 IDs, a third of them
-//! "attacks" whose nodes carry a shifted payload and an extra hub, so a classifier can learn them.
+//! A small synthetic graph cache (`train.kgc`, `vocab.json` and the metadata, no test scenarios)
+//! for trying the model stages without a dataset and for tests: CAN-window-like graphs over a
+//! vocabulary of 20 IDs, a third of them "attacks" whose nodes carry a shifted payload and an extra
+//! hub, so a classifier can learn them.
 
 use std::path::Path;
 
-use super::cache::{TRAIN_FILE, VOCAB_FILE};
-use super::cache_file::{CacheFileError, save};
+use super::build::BuiltGraphs;
+use super::cache;
+use super::cache_file::CacheFileError;
+use super::sequence::GraphMode;
 use super::set::GraphSet;
+use super::sources::DatasetSources;
 use super::split::derive_seed;
 use super::vocab::Vocabulary;
 use super::window::{EDGE_FEATURES, Graph, NODE_FEATURES};
@@ -16,18 +20,8 @@ pub const SYNTHETIC_IDS: u32 = 20;
 
 /// Writes a cache of `graphs` synthetic graphs into `dir`, deterministically from `seed`.
 pub fn write_synthetic_cache(dir: &Path, graphs: usize, seed: u64) -> Result<(), CacheFileError> {
-    std::fs::create_dir_all(dir).map_err(|source| CacheFileError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
     let ids: Vec<u32> = (0..SYNTHETIC_IDS).map(|i| 0x100 + i).collect();
     let vocab = Vocabulary::from_ids([ids.as_slice()]);
-    let vocab_path = dir.join(VOCAB_FILE);
-    let json = serde_json::to_vec(&vocab).unwrap_or_default();
-    crate::atomic::write_atomic(&vocab_path, &json).map_err(|source| CacheFileError::Io {
-        path: vocab_path,
-        source,
-    })?;
     let mut set = GraphSet::default();
     for g in 0..graphs {
         let mut draw = {
@@ -65,5 +59,13 @@ pub fn write_synthetic_cache(dir: &Path, graphs: usize, seed: u64) -> Result<(),
             g as u32,
         );
     }
-    save(&set, &dir.join(TRAIN_FILE))
+    let built = BuiltGraphs {
+        sources: DatasetSources::default(),
+        vocab,
+        train: set,
+        tests: Vec::new(),
+        rows: 0,
+        rows_kept_over_legacy: 0,
+    };
+    cache::write(dir, "synthetic", &built, GraphMode::Default).map(drop)
 }

@@ -1,6 +1,8 @@
 //! `kdgat ingest`: every CSV of a dataset's catalog folders to Parquet
 //! (`<parquet root>/{domain}/{dataset}/{subdir}__{stem}.parquet`), rows validated, files converted in
-//! parallel, plus the dataset statistics (`dataset_stats.json`) the store records later.
+//! parallel, plus the dataset statistics (`dataset_stats.json`) the store records later. A catalog
+//! folder or file that is not read (missing, not a folder, a looping link) is reported as a warning
+//! of the report, or in the error when nothing at all is left to read.
 
 mod stats;
 
@@ -11,7 +13,7 @@ use serde::Serialize;
 pub use stats::{DatasetStats, attack_types};
 
 use crate::can::{BadRowPolicy, CanDataError, CsvReport, read_csv, write_parquet};
-use crate::catalog::{CaptureFile, DatasetEntry, capture_files};
+use crate::catalog::{CaptureFile, DatasetEntry, Listing, capture_files};
 use crate::parallel::map_in_parallel;
 
 /// Where ingest reads and writes.
@@ -29,7 +31,7 @@ pub struct IngestOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// No CSV under any catalog folder.
-    #[error("dataset {dataset}: no CSV files under {dir} (looked in: {folders})")]
+    #[error("dataset {dataset}: no CSV files under {dir} (looked in: {folders}){}", skipped_text(.skipped))]
     NoFiles {
         /// The dataset.
         dataset: String,
@@ -37,6 +39,8 @@ pub enum IngestError {
         dir: PathBuf,
         /// The catalog folders, comma-separated.
         folders: String,
+        /// What was passed over, and why.
+        skipped: Vec<String>,
     },
     /// A capture could not be read or written.
     #[error(transparent)]
@@ -50,6 +54,10 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
+}
+
+fn skipped_text(skipped: &[String]) -> String {
+    skipped.iter().map(|s| format!("; {s}")).collect()
 }
 
 /// One converted file.
@@ -71,17 +79,28 @@ pub struct IngestReport {
     pub files: Vec<IngestedFile>,
     /// The dataset statistics (also written as `dataset_stats.json`).
     pub stats: DatasetStats,
+    /// Catalog folders and files that were not read, and why.
+    pub warnings: Vec<String>,
 }
 
-/// The capture files of a dataset's catalog folders, in catalog order, each folder sorted.
-pub fn dataset_csv_files(entry: &DatasetEntry, data_root: &Path) -> Vec<CaptureFile> {
+/// The capture files of a dataset's catalog folders, in catalog order, each folder sorted, with
+/// what was passed over.
+pub fn dataset_csv_files(entry: &DatasetEntry, data_root: &Path) -> Listing {
     let root = entry.csv_path(data_root);
-    entry
-        .folders()
-        .into_iter()
-        // A folder that cannot be listed holds no capture we can ingest; `NoFiles` reports the folders.
-        .flat_map(|(_, folder)| capture_files(&root, folder, &[]).unwrap_or_default())
-        .collect()
+    let mut all = Listing::default();
+    for (_, folder) in entry.folders() {
+        match capture_files(&root, folder, &[]) {
+            Ok(listing) => {
+                all.files.extend(listing.files);
+                all.skipped.extend(listing.skipped);
+            }
+            Err(e) => all.skipped.push(format!(
+                "{} cannot be listed ({e}): skipped",
+                root.join(folder).display()
+            )),
+        }
+    }
+    all
 }
 
 /// Converts a dataset; files are read and written in parallel, one per worker.
@@ -90,13 +109,14 @@ pub fn ingest_dataset(
     entry: &DatasetEntry,
     options: &IngestOptions,
 ) -> Result<IngestReport, IngestError> {
-    let files = dataset_csv_files(entry, &options.data_root);
+    let Listing { files, skipped } = dataset_csv_files(entry, &options.data_root);
     if files.is_empty() {
         let folders: Vec<&str> = entry.folders().into_iter().map(|(_, f)| f).collect();
         return Err(IngestError::NoFiles {
             dataset: name.to_string(),
             dir: entry.csv_path(&options.data_root),
             folders: folders.join(", "),
+            skipped,
         });
     }
     let out_dir = options.parquet_root.join(&entry.domain).join(name);
@@ -123,6 +143,7 @@ pub fn ingest_dataset(
     Ok(IngestReport {
         files: ingested,
         stats,
+        warnings: skipped,
     })
 }
 

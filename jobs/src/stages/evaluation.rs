@@ -10,8 +10,6 @@
 //! is scored on the same graphs; under `legacy` fusion sees only the first `max_val_samples` graphs
 //! of each split and decides with dropout on, as the reference did.
 
-use std::path::Path;
-
 use serde_json::{Map, Value, json};
 use tch::Device;
 
@@ -19,7 +17,7 @@ use super::StageError;
 use super::fusion::fusion_metrics;
 use super::fusion::state::StateBuilder;
 use super::scores::STATE_BATCH;
-use super::teacher::{FUSION_STAGES, GAT_STAGES, VGAE_STAGES, load_frozen, sibling_checkpoint};
+use super::teacher::{FUSION_STAGES, GAT_STAGES, Siblings, VGAE_STAGES, load_frozen};
 use super::validation::{VgaeScorer, gat_metrics};
 use crate::config::PipelineConfig;
 use crate::graph::GraphSet;
@@ -28,20 +26,18 @@ use crate::training::engine::{Graphs, Splits};
 
 /// Scores the variant's models; returns the `metrics.json` document and the checkpoints it read.
 pub fn evaluate(
-    run_dir: &Path,
+    siblings: &Siblings<'_>,
     config: &PipelineConfig,
     data: &Splits<'_>,
     tests: &[(String, GraphSet)],
     device: Device,
     legacy: bool,
 ) -> Result<(Value, Value), StageError> {
-    let gat_path = sibling_checkpoint(run_dir, config, GAT_STAGES);
-    let vgae_path = sibling_checkpoint(run_dir, config, VGAE_STAGES);
-    let fusion_path = sibling_checkpoint(run_dir, config, FUSION_STAGES);
+    let gat_path = siblings.checkpoint(GAT_STAGES);
+    let vgae_path = siblings.checkpoint(VGAE_STAGES);
+    let fusion_path = siblings.checkpoint(FUSION_STAGES);
     if gat_path.is_none() && vgae_path.is_none() {
-        return Err(StageError::NothingToEvaluate(
-            run_dir.parent().unwrap_or(run_dir).to_path_buf(),
-        ));
+        return Err(StageError::NothingToEvaluate(siblings.dir(GAT_STAGES[0])));
     }
     let batch_size = config.batch_size as usize;
     let test_indices: Vec<Vec<usize>> = tests

@@ -17,46 +17,39 @@ mod fit;
 pub mod fusion;
 mod objectives;
 mod scores;
-pub mod spec;
 mod teacher;
 pub mod validation;
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use serde_json::json;
 use tch::nn;
 
-pub use spec::JobSpec;
-
 use crate::config::{
-    ConfigError, LoadedConfig, PipelineConfig, Stage, load_config, save_config, unnamed_teacher,
+    ConfigError, PipelineConfig, Stage, load_config, save_config, unnamed_teacher,
 };
 use crate::graph::cache::{load_test_scenarios, load_train, load_vocab};
 use crate::graph::cache_file::CacheFileError;
 use crate::graph::{GraphSet, split_indices};
 use crate::models::{GatClassifier, Vgae};
+use crate::run_dir::{BENCHMARK, CONFIG, EventLog, JobSpec, METRICS, ModelWork, VAL_METRICS};
 use crate::torch::{DeviceError, select_device};
 use crate::training::engine::{EpochSample, Graphs, Outcome, Splits, train};
-use crate::training::events::EventLog;
 use crate::training::preempt::StopFlag;
-use crate::training::{resources, resume};
+use crate::training::resume;
 use curriculum::Curriculum;
 use fusion::state::StateBuilder;
 use objectives::{GatKd, GatObjective, VgaeKd, VgaeObjective};
-use teacher::{GAT_STAGES, VGAE_STAGES, load_frozen, required_sibling};
+use teacher::{GAT_STAGES, Siblings, VGAE_STAGES, load_frozen};
 use validation::{VgaeScorer, gat_metrics};
 
 /// Why a stage could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
     /// The spec file is unreadable or wrong.
-    #[error("{path}: {message}")]
-    Spec {
-        /// The spec file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
+    #[error(transparent)]
+    Spec(#[from] crate::run_dir::SpecError),
     /// The config is unreadable or invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -101,36 +94,79 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> StageError + '_ {
     }
 }
 
-/// Runs (or resumes) the stage of `spec`; `stop` asks it to checkpoint and return early.
-pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
-    let started = resources::Started::now();
+/// One attempt of a model stage: its spec's fields in one place.
+struct Task<'a> {
+    stage: Stage,
+    upstream: &'a std::collections::BTreeMap<Stage, PathBuf>,
+    cache_dir: &'a Path,
+    base_dir: &'a Path,
+    run_dir: &'a Path,
+    legacy: bool,
+}
+
+impl Task<'_> {
+    /// Where it finds its variant's other models.
+    fn siblings<'a>(&'a self, config: &'a PipelineConfig) -> Siblings<'a> {
+        Siblings {
+            run_dir: self.run_dir,
+            config,
+            upstream: self.upstream,
+        }
+    }
+}
+
+/// Runs (or resumes) the model stage of `spec`; `stop` asks it to checkpoint and return early. A
+/// failure is recorded as the run's `failed` event before it is returned.
+pub fn run(spec: &JobSpec, work: &ModelWork, stop: &StopFlag) -> Result<Outcome, StageError> {
+    let task = Task {
+        stage: work.stage,
+        upstream: &work.upstream,
+        cache_dir: &work.cache_dir,
+        base_dir: &work.base_dir,
+        run_dir: &spec.run_dir,
+        legacy: spec.legacy,
+    };
+    if !spec.resume {
+        resume::clear(&spec.run_dir).map_err(io(&spec.run_dir))?;
+    }
+    let result = run_task(&task, &work.config, stop);
+    if let Err(error) = &result {
+        // Best effort: the error itself is what the caller reports.
+        let _ = std::fs::create_dir_all(task.run_dir);
+        let _ = EventLog::new(task.run_dir).append("failed", json!({ "error": error.to_string() }));
+    }
+    result
+}
+
+fn run_task(task: &Task<'_>, config_path: &Path, stop: &StopFlag) -> Result<Outcome, StageError> {
+    let started = Instant::now();
     crate::torch::keep_freed_memory();
-    let loaded = load_config(&spec.config)?;
+    let loaded = load_config(config_path)?;
     loaded.config.validate_fields()?;
     // The evaluation and the fusion agent read trained models, not a teacher.
     if let Some(problem) = unnamed_teacher(&loaded.config)
-        .filter(|_| !matches!(spec.stage, Stage::Evaluation | Stage::Fusion))
+        .filter(|_| !matches!(task.stage, Stage::Evaluation | Stage::Fusion))
     {
         return Err(ConfigError::Invalid(vec![problem]).into());
     }
     let config = &loaded.config;
-    let run_dir = &spec.run_dir;
+    let run_dir = task.run_dir;
     std::fs::create_dir_all(run_dir).map_err(io(run_dir))?;
-    save_config(&loaded, &run_dir.join("config.json"))?;
+    save_config(&loaded, &run_dir.join(CONFIG))?;
     let events = EventLog::new(run_dir);
     let device = select_device(&config.device)?;
     events
         .append(
             "started",
-            json!({ "stage": spec.stage.to_string(), "host": host(), "device": format!("{device:?}") }),
+            json!({ "stage": task.stage.to_string(), "host": host(), "device": format!("{device:?}") }),
         )
         .map_err(io(run_dir))?;
 
-    let set = load_train(&spec.cache_dir)?;
-    let num_ids = load_vocab(&spec.cache_dir)?.num_ids() as i64;
+    let set = load_train(task.cache_dir)?;
+    let num_ids = load_vocab(task.cache_dir)?.num_ids() as i64;
     let (train_idx, val_idx) = split_indices(set.len(), config.seed);
-    let curriculum = match spec.stage {
-        Stage::Curriculum => Some(build_curriculum(spec, config, &set, &train_idx, device)?),
+    let curriculum = match task.stage {
+        Stage::Curriculum => Some(build_curriculum(task, config, &set, &train_idx, device)?),
         _ => None,
     };
     if let Some(c) = &curriculum {
@@ -138,7 +174,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
         events
             .append(
                 "curriculum",
-                json!({ "attacks": attacks, "normals": normals, "legacy": spec.legacy }),
+                json!({ "attacks": attacks, "normals": normals, "legacy": task.legacy }),
             )
             .map_err(io(run_dir))?;
     }
@@ -150,17 +186,23 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
     };
     tch::manual_seed(config.seed as i64);
     let mut vs = nn::VarStore::new(device);
-    let teacher_path = spec.base_dir.join(&config.teacher_path);
+    let teacher_path = task.base_dir.join(&config.teacher_path);
     let batch_size = config.batch_size as usize;
-    let outcome = match spec.stage {
+    let outcome = match task.stage {
         Stage::Evaluation => {
-            let tests = load_test_scenarios(&spec.cache_dir)?;
-            let (metrics, sources) =
-                evaluation::evaluate(run_dir, config, &data, &tests, device, spec.legacy)?;
+            let tests = load_test_scenarios(task.cache_dir)?;
+            let (metrics, sources) = evaluation::evaluate(
+                &task.siblings(config),
+                config,
+                &data,
+                &tests,
+                device,
+                task.legacy,
+            )?;
             events
                 .append("evaluated", json!({ "checkpoints": sources }))
                 .map_err(io(run_dir))?;
-            let path = run_dir.join("metrics.json");
+            let path = run_dir.join(METRICS);
             let text = serde_json::to_vec_pretty(&metrics).unwrap_or_default();
             crate::atomic::write_atomic(&path, &text).map_err(io(&path))?;
             Outcome::Finished {
@@ -171,10 +213,10 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
             }
         }
         Stage::Fusion => {
-            let vgae = required_sibling(run_dir, config, VGAE_STAGES, device, |p, c, n| {
-                Vgae::new(p, &c.vgae(), n)
-            })?;
-            let gat = required_sibling(run_dir, config, GAT_STAGES, device, |p, c, n| {
+            let siblings = task.siblings(config);
+            let vgae =
+                siblings.required(VGAE_STAGES, device, |p, c, n| Vgae::new(p, &c.vgae(), n))?;
+            let gat = siblings.required(GAT_STAGES, device, |p, c, n| {
                 GatClassifier::new(p, &c.gat(), n)
             })?;
             let builder = StateBuilder {
@@ -183,7 +225,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 num_ids,
                 batch_size: scores::STATE_BATCH,
                 device,
-                legacy: spec.legacy,
+                legacy: task.legacy,
             };
             let first =
                 |indices: &[usize], n: u32| indices[..indices.len().min(n as usize)].to_vec();
@@ -206,12 +248,12 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 )
                 .map_err(io(run_dir))?;
             let (outcome, mut agent) =
-                fusion::train_agent(&fusion_data, config, run_dir, spec.legacy, stop)
+                fusion::train_agent(&fusion_data, config, run_dir, task.legacy, stop)
                     .map_err(io(run_dir))?;
             let (q, q_vs) = agent.online_mut();
             finish(&outcome, q_vs, run_dir, || {
                 let steps = i64::from(config.alpha_steps);
-                json!({ "fusion": fusion::fusion_metrics(q, &fusion_data.val, steps, spec.legacy) })
+                json!({ "fusion": fusion::fusion_metrics(q, &fusion_data.val, steps, task.legacy) })
             })?;
             outcome
         }
@@ -243,11 +285,11 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 num_ids,
                 kd,
             };
-            let fitted = fit::autoencoder_splits(&data, spec.legacy)?;
+            let fitted = fit::autoencoder_splits(&data, task.legacy)?;
             events
                 .append(
                     "fit",
-                    json!({ "graphs": fit::kind(spec.legacy),
+                    json!({ "graphs": fit::kind(task.legacy),
                             "train": fitted.train.len(), "val": fitted.val.len() }),
                 )
                 .map_err(io(run_dir))?;
@@ -258,7 +300,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                     model: &model,
                     batch_size,
                     device,
-                    legacy: spec.legacy,
+                    legacy: task.legacy,
                 };
                 json!({ "vgae": scorer.validation(data.val_graphs()).0 })
             })?;
@@ -288,7 +330,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                 &outcome,
                 &mut vs,
                 run_dir,
-                || json!({ "gat": gat_metrics(&model, data.val_graphs(), batch_size, device, spec.legacy) }),
+                || json!({ "gat": gat_metrics(&model, data.val_graphs(), batch_size, device, task.legacy) }),
             )?;
             outcome
         }
@@ -300,8 +342,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
         stopped_early,
     } = &outcome
     {
-        resources::write_benchmark(&run_dir.join("benchmark.tsv"), &started)
-            .map_err(io(run_dir))?;
+        crate::run_dir::write_benchmark(&run_dir.join(BENCHMARK), started).map_err(io(run_dir))?;
         events
             .append(
                 "finished",
@@ -309,7 +350,7 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
                         "stopped_early": stopped_early }),
             )
             .map_err(io(run_dir))?;
-        resume::clear(run_dir);
+        resume::clear(run_dir).map_err(io(run_dir))?;
     }
     Ok(outcome)
 }
@@ -317,15 +358,15 @@ pub fn run(spec: &JobSpec, stop: &StopFlag) -> Result<Outcome, StageError> {
 /// The curriculum of the training split: every normal training graph's difficulty from the
 /// variant's trained VGAE.
 fn build_curriculum(
-    spec: &JobSpec,
+    task: &Task<'_>,
     config: &PipelineConfig,
     set: &GraphSet,
     train: &[usize],
     device: tch::Device,
 ) -> Result<Curriculum, StageError> {
-    let vgae = required_sibling(&spec.run_dir, config, VGAE_STAGES, device, |p, c, n| {
-        Vgae::new(p, &c.vgae(), n)
-    })?;
+    let vgae = task
+        .siblings(config)
+        .required(VGAE_STAGES, device, |p, c, n| Vgae::new(p, &c.vgae(), n))?;
     let (attacks, normals): (Vec<usize>, Vec<usize>) =
         train.iter().partition(|&&g| set.get(g).y == 1);
     let difficulty = scores::difficulty(
@@ -336,14 +377,14 @@ fn build_curriculum(
         },
         scores::STATE_BATCH,
         device,
-        spec.legacy,
+        task.legacy,
     );
     Ok(Curriculum::new(
         attacks,
         normals,
         difficulty,
         config,
-        spec.legacy,
+        task.legacy,
     )?)
 }
 
@@ -364,23 +405,14 @@ fn finish(
         return Ok(());
     }
     // The best checkpoint has every model tensor; auxiliary ones (the KD projection) stay as they are.
-    let best = run_dir.join(crate::config::BEST_CHECKPOINT);
+    let best = run_dir.join(crate::run_dir::BEST_CHECKPOINT);
     vs.load_partial(&best).map_err(|e| StageError::Io {
         path: best.clone(),
         source: std::io::Error::other(e.to_string()),
     })?;
-    let path = run_dir.join("val_metrics.json");
+    let path = run_dir.join(VAL_METRICS);
     let text = serde_json::to_vec_pretty(&metrics()).unwrap_or_default();
     crate::atomic::write_atomic(&path, &text).map_err(io(&path))
-}
-
-/// A config ready to run: what `kdgat job exec` and the tests write as the spec's `config`.
-pub fn write_config(config: &PipelineConfig, path: &Path) -> Result<(), StageError> {
-    let loaded = LoadedConfig {
-        config: config.clone(),
-        unknown: serde_json::Map::new(),
-    };
-    Ok(save_config(&loaded, path)?)
 }
 
 fn host() -> String {

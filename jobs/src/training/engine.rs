@@ -19,7 +19,6 @@ use std::path::Path;
 use tch::{Device, Kind, Tensor, nn};
 
 use super::adam::Adam;
-use super::events::EventLog;
 use super::preempt::StopFlag;
 use super::resume::{self, EpochSums, Progress};
 use super::schedule::Schedule;
@@ -27,9 +26,10 @@ use crate::config::PipelineConfig;
 use crate::graph::tensors::{GraphBatch, batch};
 use crate::graph::{GraphSet, derive_seed, permutation};
 use crate::models::Edges;
+use crate::run_dir::EventLog;
 
 /// The best weights' file in a run directory.
-pub const BEST_CHECKPOINT: &str = crate::config::BEST_CHECKPOINT;
+pub use crate::run_dir::BEST_CHECKPOINT;
 
 /// Variables whose names start with this are trained but not part of the model (e.g. the KD
 /// projection): they stay out of `best_model.safetensors`.

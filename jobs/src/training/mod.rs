@@ -6,8 +6,6 @@
 
 pub mod adam;
 pub mod engine;
-pub mod events;
 pub mod preempt;
-pub mod resources;
 pub mod resume;
 pub mod schedule;

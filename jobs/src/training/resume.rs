@@ -60,7 +60,7 @@ struct Generation {
     generation: u64,
 }
 
-const STATE: &str = "resume.json";
+const STATE: &str = crate::run_dir::RESUME;
 
 fn tensors_path(run_dir: &Path, generation: u64) -> PathBuf {
     run_dir.join(format!("resume-{generation}.safetensors"))
@@ -192,10 +192,90 @@ pub fn load(
     Ok(Some(progress))
 }
 
-/// Removes the checkpoint (after a run finished).
-pub fn clear(run_dir: &Path) {
-    if let Ok(Some(g)) = read_state::<Generation>(run_dir) {
-        let _ = std::fs::remove_file(tensors_path(run_dir, g.generation));
+/// Removes the checkpoint (after a run finished): `resume.json` first — once it is gone nothing
+/// names the tensors, so no state ever has a `resume.json` naming a missing file — then every
+/// `resume-N.safetensors`, older ones a crash left behind included. When `resume.json` cannot be
+/// removed, the tensors it names stay and the error is returned.
+pub fn clear(run_dir: &Path) -> std::io::Result<()> {
+    let state = run_dir.join(STATE);
+    match std::fs::remove_file(&state) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err(&state, e)),
     }
-    let _ = std::fs::remove_file(run_dir.join(STATE));
+    let entries = match std::fs::read_dir(run_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(err(run_dir, e)),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("resume-") && name.ends_with(".safetensors") {
+            std::fs::remove_file(entry.path()).map_err(|e| err(&entry.path(), e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checkpoint(dir: &Path) {
+        std::fs::write(dir.join(STATE), r#"{"generation": 3, "progress": {}}"#).unwrap();
+        std::fs::write(tensors_path(dir, 3), "tensors").unwrap();
+        // What a crash between writing generation 3 and removing generation 2 leaves.
+        std::fs::write(tensors_path(dir, 2), "older").unwrap();
+    }
+
+    #[test]
+    fn clearing_removes_every_checkpoint_file() {
+        let dir = tempfile::tempdir().unwrap();
+        checkpoint(dir.path());
+        std::fs::write(dir.path().join("best_model.safetensors"), "kept").unwrap();
+        clear(dir.path()).unwrap();
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["best_model.safetensors"]);
+        clear(dir.path()).unwrap();
+        clear(&dir.path().join("never-made")).unwrap();
+    }
+
+    /// Issue 19: when `resume.json` cannot be removed (here: made immutable, which needs root and
+    /// a file system with attributes), the tensors it names stay.
+    #[test]
+    fn resume_json_never_names_a_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        checkpoint(dir.path());
+        let state = dir.path().join(STATE);
+        let chattr = |flag: &str| {
+            std::process::Command::new("chattr")
+                .arg(flag)
+                .arg(&state)
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !chattr("+i") {
+            println!(
+                "skipped: cannot make {} immutable (chattr)",
+                state.display()
+            );
+            return;
+        }
+        let outcome = clear(dir.path());
+        chattr("-i");
+        assert!(outcome.is_err(), "the failure is reported");
+        let generation = read_state::<Generation>(dir.path())
+            .unwrap()
+            .unwrap()
+            .generation;
+        assert!(
+            tensors_path(dir.path(), generation).is_file(),
+            "resume.json names resume-{generation}.safetensors, which is gone"
+        );
+    }
 }

@@ -7,8 +7,10 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use kdgat_jobs::config::write_config;
 use kdgat_jobs::config::{PipelineConfig, Preset, Stage};
-use kdgat_jobs::stages::{self, JobSpec, StageError, write_config};
+use kdgat_jobs::run_dir::{JobSpec, ModelWork, Work};
+use kdgat_jobs::stages::{self, StageError};
 use kdgat_jobs::training::engine::Outcome;
 use kdgat_jobs::training::preempt::StopFlag;
 
@@ -38,13 +40,19 @@ pub fn run_stage(
 ) -> Result<Outcome, StageError> {
     let config_path = root.join(format!("{name}.config.json"));
     write_config(config, &config_path).unwrap();
-    let spec = JobSpec {
+    let work = ModelWork {
         stage,
         config: config_path,
-        run_dir: root.join("runs").join(name),
         cache_dir: root.join("cache"),
         base_dir: root.to_path_buf(),
-        legacy: false,
+        upstream: Default::default(),
     };
-    stages::run(&spec, &StopFlag::default())
+    let spec = JobSpec {
+        run_dir: root.join("runs").join(name),
+        legacy: false,
+        work: Work::Model(work.clone()),
+        resume: true,
+        inputs: Default::default(),
+    };
+    stages::run(&spec, &work, &StopFlag::default())
 }

@@ -85,8 +85,8 @@ pub(super) fn time_table(page: &mut String, d: &DatasetReport) {
         );
     }
     page.push_str(
-        "</table><p class=\"note\">Peak RSS is the process's: the stages of one \
-         <code>kdgat pipeline --local</code> run share a process.</p>",
+        "</table><p class=\"note\">Each stage runs as its own job: its peak RSS is its \
+         process's, libtorch included.</p>",
     );
 }
 

@@ -1,7 +1,8 @@
 //! The SQLite export: the reference's `project.db` tables with the same columns and meanings
 //! (`datasets`, `runs`, `metrics`: its queries and Datasette work unchanged), plus ours (`sweeps`,
-//! `run_sweeps`, `attempts`, `events`, `benchmarks` from Snakemake-style `benchmark.tsv`, and the
-//! `run_resources` view of GPU and CPU hours per run).
+//! `run_sweeps`, `attempts`, `events`, `run_progress` (each run's latest epoch and metrics),
+//! `benchmarks` from Snakemake-style `benchmark.tsv`, and the `run_resources` view of GPU and CPU
+//! hours per run).
 //! Written to a temporary database in the target's directory, then renamed over it: readers never
 //! see a half-written export.
 
@@ -123,11 +124,19 @@ fn write_rows(store: &Store, tx: &rusqlite::Transaction<'_>) -> Result<(), RowsE
             m.value
         ])?;
     }
-    let mut stmt = tx.prepare("INSERT INTO sweeps VALUES (?1,?2,?3)")?;
+    let mut stmt = tx.prepare("INSERT INTO sweeps VALUES (?1,?2,?3,?4,?5)")?;
     for s in store.sweeps()? {
-        stmt.execute(params![s.sweep_id, s.created_at, s.description])?;
+        stmt.execute(params![
+            s.sweep_id,
+            s.created_at,
+            s.description,
+            s.state,
+            s.ended_at
+        ])?;
     }
-    let mut stmt = tx.prepare("INSERT INTO attempts VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
+    let mut stmt = tx.prepare(
+        "INSERT INTO attempts VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+    )?;
     for a in store.attempts()? {
         stmt.execute(params![
             a.run_id,
@@ -139,7 +148,21 @@ fn write_rows(store: &Store, tx: &rusqlite::Transaction<'_>) -> Result<(), RowsE
             a.ended_at,
             a.elapsed_seconds,
             a.gpus,
-            a.cpus
+            a.cpus,
+            a.job_name,
+            a.attempt_dir,
+            a.reason,
+            a.node,
+            a.started_at
+        ])?;
+    }
+    let mut stmt = tx.prepare("INSERT INTO run_progress VALUES (?1,?2,?3,?4)")?;
+    for f in store.follows()? {
+        stmt.execute(params![
+            f.run_id,
+            f.last_step,
+            f.last_metrics,
+            f.last_event_ms
         ])?;
     }
     let mut stmt =

@@ -40,7 +40,9 @@ CREATE TABLE metrics (
 CREATE TABLE sweeps (
     sweep_id TEXT PRIMARY KEY,
     created_at TEXT,
-    description TEXT
+    description TEXT,
+    state TEXT,
+    ended_at TEXT
 );
 CREATE TABLE run_sweeps (
     run_id TEXT PRIMARY KEY REFERENCES runs(run_id),
@@ -57,7 +59,19 @@ CREATE TABLE attempts (
     elapsed_seconds REAL,
     gpus INTEGER,
     cpus INTEGER,
+    job_name TEXT,
+    attempt_dir TEXT,
+    reason TEXT,
+    node TEXT,
+    started_at TEXT,
     PRIMARY KEY (run_id, attempt)
+);
+-- Where each run's events.jsonl was last read: its latest epoch and metrics.
+CREATE TABLE run_progress (
+    run_id TEXT PRIMARY KEY REFERENCES runs(run_id),
+    last_step INTEGER,
+    last_metrics TEXT,
+    last_event_ms INTEGER
 );
 CREATE TABLE events (
     run_id TEXT REFERENCES runs(run_id),

@@ -23,6 +23,8 @@ runs = {}
 for _, row in df.iterrows():
     run_id = row["run_id"]
     entry = {"run_id": run_id, "status": row["status"]}
+    if row["start_time"] == row["start_time"] and row["end_time"] == row["end_time"]:
+        entry["duration_ms"] = (row["end_time"] - row["start_time"]).total_seconds() * 1000
     for prefix in ("params", "metrics", "tags"):
         entry[prefix] = {c[len(prefix) + 1:]: row[c] for c in df.columns
                          if c.startswith(prefix + ".") and isinstance(row[c], (str, int, float))
@@ -38,7 +40,7 @@ for _, row in df.iterrows():
 print(json.dumps(runs))
 "#;
 
-fn read_back(python: &str, uri: &str, experiment: &str) -> BTreeMap<String, Value> {
+pub(crate) fn read_back(python: &str, uri: &str, experiment: &str) -> BTreeMap<String, Value> {
     let out = Command::new(python)
         .env("MLFLOW_TRACKING_URI", uri)
         .args(["-c", READ_BACK, experiment])
@@ -47,6 +49,23 @@ fn read_back(python: &str, uri: &str, experiment: &str) -> BTreeMap<String, Valu
     assert!(
         out.status.success(),
         "python read-back failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The tags of the experiment called `name`, read with the Python client.
+pub(crate) fn experiment_tags(python: &str, uri: &str, name: &str) -> Value {
+    let script = "import json, sys, mlflow; \
+                  print(json.dumps(mlflow.get_experiment_by_name(sys.argv[1]).tags))";
+    let out = Command::new(python)
+        .env("MLFLOW_TRACKING_URI", uri)
+        .args(["-c", script, name])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()

@@ -2,7 +2,7 @@
 //! by the Python `mlflow` client (`import`), delivery through a server outage and a lost reply,
 //! exactly once (`outage`), and the MLflow UI in headless Chromium (`ui`).
 
-mod import;
+pub(crate) mod import;
 mod outage;
 mod ui;
 
@@ -35,7 +35,10 @@ pub fn write_run_tree(root: &Path) -> PathBuf {
         r#"{"lr": 0.003, "max_epochs": 5, "use_kd": false, "vgae_hidden_dims": [480, 240, 48], "teacher_path": "", "weight_decay": 1e-05}"#,
     )
     .unwrap();
-    let events: String = (0..5)
+    let started = 1_795_000_000_000i64 - 500;
+    let mut events =
+        format!("{{\"kind\":\"started\",\"time_ms\":{started},\"host\":\"node07\"}}\n");
+    events += &(0..5)
         .map(|epoch| {
             format!(
                 "{{\"kind\":\"epoch\",\"step\":{epoch},\"time_ms\":{},\"metrics\":{{\"train_loss\":{},\"val_loss\":{}}}}}\n",
@@ -44,7 +47,8 @@ pub fn write_run_tree(root: &Path) -> PathBuf {
                 2.5 / (epoch + 1) as f64
             )
         })
-        .collect();
+        .collect::<String>();
+    events += "{\"kind\":\"finished\",\"time_ms\":1795000005000}\n";
     std::fs::write(vgae.join("events.jsonl"), events).unwrap();
     let checkpoint: Vec<u8> = (0..200_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)

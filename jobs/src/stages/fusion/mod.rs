@@ -32,12 +32,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tch::{Kind, Tensor};
 
-use crate::config::{BEST_CHECKPOINT, PipelineConfig};
+use crate::config::PipelineConfig;
 use crate::graph::derive_seed;
 use crate::metrics::{AlphaHistogram, compute};
 use crate::models::QNetwork;
+use crate::run_dir::BEST_CHECKPOINT;
+use crate::run_dir::EventLog;
 use crate::training::engine::{Outcome, save_model};
-use crate::training::events::EventLog;
 use crate::training::preempt::StopFlag;
 use crate::training::resume::{load_state, save_state};
 use agent::{Agent, AgentCounters, decisions, greedy_actions};
@@ -130,7 +131,11 @@ pub fn train_agent(
     let events = EventLog::new(run_dir);
     let mut progress = match load_state::<FusionProgress>(run_dir)? {
         Some((progress, tensors)) => {
-            agent.restore(&tensors, progress.agent, &run_dir.join("resume.json"))?;
+            agent.restore(
+                &tensors,
+                progress.agent,
+                &run_dir.join(crate::run_dir::RESUME),
+            )?;
             events.append(
                 "resumed",
                 serde_json::json!({ "episode": progress.episode }),
