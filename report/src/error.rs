@@ -55,10 +55,7 @@ impl ReportError {
     /// Whether the error is in the user's input (a malformed file, an unknown dataset, no runs)
     /// rather than in reading or writing.
     pub fn is_input(&self) -> bool {
-        !matches!(
-            self,
-            ReportError::Io { .. } | ReportError::Draw { .. }
-        )
+        !matches!(self, ReportError::Io { .. } | ReportError::Draw { .. })
     }
 }
 

@@ -77,9 +77,7 @@ fn load_run(dir: PathBuf) -> Result<RunFiles, ReportError> {
         dataset: name_of(dir.parent()),
         name: name_of(Some(&dir)),
         config: read_json(&run.config())?,
-        metrics: optional(run.metrics())
-            .map(|p| read_json(&p))
-            .transpose()?,
+        metrics: optional(run.metrics()).map(|p| read_json(&p)).transpose()?,
         epochs: read_epochs(&run.events())?,
         benchmark: optional(run.benchmark())
             .map(|p| read_benchmark(&p))

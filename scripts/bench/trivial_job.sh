@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# A trivial stage for the orchestration benchmarks, run as a batch job's command in place of kdgat:
-# `trivial_job.sh job exec --spec FILE` writes the run directory's events as a stage would
-# (`started`, one `epoch`, `finished`) around TRIVIAL_SECONDS (default 1) of sleep.
+# A trivial stage for the orchestration benchmarks and tests, run as a batch job's command in place
+# of kdgat: `trivial_job.sh job exec --spec FILE` writes the run directory's events as a stage would
+# (`started`, one `epoch`, `finished`) around TRIVIAL_SECONDS (default 1) of sleep, and the
+# environment it was given to job-env.txt.
 set -euo pipefail
 spec=${4:?usage: trivial_job.sh job exec --spec FILE}
 run_dir=$(jq -r .run_dir "$spec")
 mkdir -p "$run_dir"
+env > "$run_dir/job-env.txt"
 now() { date +%s%3N; }
 printf '{"kind":"started","time_ms":%s,"stage":"trivial"}\n' "$(now)" >> "$run_dir/events.jsonl"
 sleep "${TRIVIAL_SECONDS:-1}"

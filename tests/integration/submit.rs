@@ -356,3 +356,41 @@ fn an_interrupted_run_is_never_reported_finished() {
     assert_eq!(row["runs"], true, "{row}");
     assert_ne!(row["why"], "up to date");
 }
+
+#[test]
+fn jobs_get_none_of_the_supervisors_credentials() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    tiny_dataset(dir, 1);
+    let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench/trivial_job.sh");
+    std::fs::write(
+        dir.join("cluster.toml"),
+        format!(
+            "job_command = [\"bash\", \"{}\"]\n[local]\nmax_running = 2\n",
+            job.display()
+        ),
+    )
+    .unwrap();
+    let out = kdgat()
+        .current_dir(dir)
+        // No server: the point is what reaches the job, not delivery.
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env("MLFLOW_TRACKING_TOKEN", "s3cret-token")
+        .env("AWS_SECRET_ACCESS_KEY", "s3cret-key")
+        .args([
+            "--catalog",
+            "catalog.yaml",
+            "--data-root",
+            "data",
+            "submit",
+            "tiny",
+        ])
+        .args(["--variant", "teacher", "--cluster-config", "cluster.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let env = std::fs::read_to_string(dir.join("experimentruns/tiny/teacher_fusion/job-env.txt"))
+        .unwrap();
+    assert!(env.contains("OMP_NUM_THREADS="), "{env}");
+    assert!(!env.contains("s3cret") && !env.contains("MLFLOW"), "{env}");
+}

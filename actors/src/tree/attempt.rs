@@ -105,6 +105,28 @@ pub fn prepare(a: &AttemptPlan<'_>, attempt: u32, resume: bool) -> Result<BatchJ
     Ok(batch_job(a, attempt, dir))
 }
 
+/// What a local job keeps of the supervisor's environment: where programs and libraries are, who
+/// and where it is, which GPUs — never credentials (a SLURM job gets its user's login environment
+/// instead).
+const PASSED_THROUGH: [&str; 9] = [
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "LD_LIBRARY_PATH",
+    "CUDA_VISIBLE_DEVICES",
+];
+
+fn passed_through() -> Vec<(String, String)> {
+    PASSED_THROUGH
+        .iter()
+        .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
+        .collect()
+}
+
 fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf) -> BatchJobSpec {
     let r = resources(a.settings, a.run.kind);
     let mut command = if a.settings.job_command.is_empty() {
@@ -130,6 +152,7 @@ fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf) -> BatchJobSpec {
             // One machine: the jobs at once share its CPUs.
             let cpus = std::thread::available_parallelism().map_or(1, usize::from);
             let threads = (cpus / a.settings.local.max_running).max(1);
+            spec.env.extend(passed_through());
             spec.env
                 .push(("OMP_NUM_THREADS".into(), threads.to_string()));
         }

@@ -5,7 +5,8 @@
 //! supervisor re-attaches to jobs still running or finished, by process and exit file. Cancel is
 //! SIGTERM to the group, a grace period, SIGKILL; a job past its `time_minutes` is stopped the same
 //! way and reported as a timeout, as SLURM would. The grace period is waited out without holding
-//! the scheduler's lock: other calls go on meanwhile.
+//! the scheduler's lock: other calls go on meanwhile. A job's environment is its spec's `env` (and a
+//! default PATH), nothing of the supervisor's.
 
 mod process_group;
 mod registry;
@@ -35,6 +36,10 @@ const WRAPPER: &str = r#"trap 'kdgat_terminated=1' TERM
 code=$?
 printf '%s\n' "$code" > "$KDGAT_EXIT_FILE.tmp" && mv "$KDGAT_EXIT_FILE.tmp" "$KDGAT_EXIT_FILE"
 exit "$code""#;
+
+/// A job's PATH unless its spec gives one: a job gets its spec's environment and nothing of the
+/// supervisor's, as `sbatch --export=NONE` does.
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// How the local executor runs jobs.
 #[derive(Debug, Clone)]
@@ -141,6 +146,8 @@ impl LocalScheduler {
             .arg(WRAPPER)
             .arg("kdgat-local")
             .args(&spec.command)
+            .env_clear()
+            .env("PATH", DEFAULT_PATH)
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .env("KDGAT_EXIT_FILE", dir.join(EXIT_CODE_FILE))
             .current_dir(&spec.workdir)

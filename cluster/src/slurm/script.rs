@@ -1,5 +1,7 @@
 //! The sbatch script of a spec, rendered by a pure function. The command runs through `exec`, so the
-//! batch shell becomes the job and receives `--signal=B:USR2@grace` itself.
+//! batch shell becomes the job and receives `--signal=B:USR2@grace` itself. `--export=NONE`: the
+//! job's environment is the user's login environment plus the spec's `env`, nothing of the process
+//! that submitted it.
 
 use std::fmt::Write;
 
@@ -15,6 +17,9 @@ pub fn render_sbatch_script(spec: &BatchJobSpec) -> Result<String, SpecError> {
         let _ = writeln!(s, "#SBATCH {line}");
     };
     directive(format!("--job-name={}", spec.name));
+    // The job gets the user's login environment and what the spec lists, never the submitter's
+    // own (its credentials stay on the login node).
+    directive("--export=NONE".into());
     directive(format!("--chdir={}", spec.workdir.display()));
     directive(format!(
         "--output={}",

@@ -174,7 +174,12 @@ mod tests {
         let reordered = "cpu_time\ts\textra\n3\t4\tx\n";
         let b = Benchmark::parse(reordered).unwrap();
         assert_eq!((b.s, b.cpu_time, b.max_rss), (Some(4.0), Some(3.0), None));
-        for bad in ["", "s\th:m:s\n", "s\tcpu_time\n1\n", "s\tcpu_time\n1\tlots\n"] {
+        for bad in [
+            "",
+            "s\th:m:s\n",
+            "s\tcpu_time\n1\n",
+            "s\tcpu_time\n1\tlots\n",
+        ] {
             assert!(Benchmark::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -24,6 +24,7 @@ fn minimal_script_snapshot() {
         render_sbatch_script(&spec()).unwrap(),
         "#!/bin/bash
 #SBATCH --job-name=kdgat.s1.hcrl_sa-teacher_curriculum.2
+#SBATCH --export=NONE
 #SBATCH --chdir=/work/project
 #SBATCH --output=/runs/a/attempt-2/stdout
 #SBATCH --error=/runs/a/attempt-2/stderr
@@ -58,6 +59,7 @@ fn full_script_snapshot() {
         render_sbatch_script(&s).unwrap(),
         "#!/bin/bash
 #SBATCH --job-name=kdgat.s1.hcrl_sa-teacher_curriculum.2
+#SBATCH --export=NONE
 #SBATCH --chdir=/work/project
 #SBATCH --output=/runs/a/attempt-2/stdout
 #SBATCH --error=/runs/a/attempt-2/stderr
