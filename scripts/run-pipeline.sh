@@ -12,7 +12,7 @@
 # Honoured: KDGAT_DATA_ROOT (default data/), KDGAT_DATASET (default synthetic: another catalog
 # dataset under the data root is run instead, nothing generated), KDGAT_EPOCHS (autoencoder and
 # curriculum epochs, default 12), KDGAT_EPISODES (fusion episodes, default 100), KDGAT_VARIANTS
-# (default teacher,student-kd,student), OMP_NUM_THREADS (default 1 per job).
+# (default teacher,student-kd,student). The local executor runs one job per two CPUs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,6 @@ cargo build --release --locked --quiet
 kdgat=$(realpath "${CARGO_TARGET_DIR:-target}/release/kdgat")
 
 export KDGAT_DATA_ROOT="${KDGAT_DATA_ROOT:-data}"
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 dataset=${KDGAT_DATASET:-synthetic}
 
 if [[ $dataset == synthetic ]]; then

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# The whole pipeline on the synthetic dataset, as the main job runs it (release, CPU): `kdgat synth`,
-# the graph cache, `kdgat pipeline --local synthetic` for teacher, student-kd and student, and
-# `kdgat report`, each phase timed. Prints JSON: wall time of every phase, each stage's wall and CPU
-# time (its benchmark.tsv), the graphs in the cache, and per variant the validation GAT F1 and
-# fusion accuracy and the test scenarios' GAT F1.
+# The whole pipeline on the synthetic dataset, as the main job (scripts/run-pipeline.sh) runs it
+# (release, CPU, the local executor): `kdgat synth`, one `kdgat submit synthetic` of teacher,
+# student-kd and student (the graph cache and the twelve model stages), and `kdgat report`, each
+# phase timed. Prints JSON: wall time of every phase, each stage's wall and CPU time (its
+# benchmark.tsv), the graphs in the cache, and per variant the validation GAT F1 and fusion accuracy
+# and the test scenarios' GAT F1.
 #
 # The settings are the ones recorded in docs/BENCHMARKS.md (override any of them):
 # SCALE (synth --scale, default 1), SEED (42), EPOCHS (autoencoder and curriculum, 12), BATCH (64),
-# EPISODES (fusion, 100: two validations), SAMPLE (fusion episode_sample_size, 2000), THREADS
-# (OMP_NUM_THREADS, default 1: libtorch's two OpenMP threads spin and stall when another process
-# takes a core, as on a shared machine; the work is CPU-bound either way).
+# EPISODES (fusion, 100: two validations), SAMPLE (fusion episode_sample_size, 2000). The local
+# executor runs one job per two CPUs, each with the CPUs it has (OMP_NUM_THREADS); no MLflow.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCALE="${SCALE:-1}"
@@ -18,7 +18,7 @@ EPOCHS="${EPOCHS:-12}"
 BATCH="${BATCH:-64}"
 EPISODES="${EPISODES:-100}"
 SAMPLE="${SAMPLE:-2000}"
-export OMP_NUM_THREADS="${THREADS:-1}"
+unset MLFLOW_TRACKING_URI
 bash scripts/install-libtorch.sh >/dev/null
 cargo build --locked --release --quiet
 kdgat=$(realpath "${CARGO_TARGET_DIR:-target}/release/kdgat")
@@ -37,17 +37,15 @@ phase() { # name command...
 }
 : >phases
 phase synth "$kdgat" --data-root data synth --seed "$SEED" --scale "$SCALE"
-phase graphs "$kdgat" --data-root data graphs synthetic --json
-for variant in teacher student-kd student; do
-    phase "pipeline_$variant" "$kdgat" --data-root data pipeline --local synthetic --variant "$variant" \
-        --set device=cpu --set "max_epochs=$EPOCHS" --set "batch_size=$BATCH" \
-        --set "fusion_episodes=$EPISODES" --set "episode_sample_size=$SAMPLE"
-done
+phase submit "$kdgat" --data-root data submit synthetic --variant teacher,student-kd,student \
+    --set device=cpu --set "max_epochs=$EPOCHS" --set "batch_size=$BATCH" \
+    --set "fusion_episodes=$EPISODES" --set "episode_sample_size=$SAMPLE"
 phase report "$kdgat" report --runs-dir experimentruns
+"$kdgat" --data-root data graphs synthetic --json >graphs.log
 
-python3 - "$work" "$SCALE" "$SEED" "$EPOCHS" "$BATCH" "$EPISODES" "$SAMPLE" "$OMP_NUM_THREADS" <<'PY'
+python3 - "$work" "$SCALE" "$SEED" "$EPOCHS" "$BATCH" "$EPISODES" "$SAMPLE" "$(nproc)" <<'PY'
 import glob, json, os, sys
-work, scale, seed, epochs, batch, episodes, sample, threads = sys.argv[1:]
+work, scale, seed, epochs, batch, episodes, sample, cpus = sys.argv[1:]
 phases = {}
 for line in open(f"{work}/phases"):
     name, seconds = line.split()
@@ -73,7 +71,7 @@ print(json.dumps({
     "bench": "synthetic_pipeline",
     "settings": {"scale": float(scale), "seed": int(seed), "max_epochs": int(epochs),
                  "batch_size": int(batch), "fusion_episodes": int(episodes),
-                 "episode_sample_size": int(sample), "omp_num_threads": int(threads)},
+                 "episode_sample_size": int(sample), "cpus": int(cpus)},
     "graphs": {"train_val": graphs["num_graphs"], "split": graphs["split"], "ids": graphs["num_unique_ids"],
                "train": graphs["train"], "tests": dict(graphs["test_scenarios"])},
     "phases_s": phases,
