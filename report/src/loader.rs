@@ -31,6 +31,10 @@ pub struct RunFiles {
     pub epochs: Vec<Epoch>,
     /// `benchmark.tsv`, if the run finished.
     pub benchmark: Option<Benchmark>,
+    /// Its `attempt-N/` directories (none for the reference's run directories).
+    pub attempts: usize,
+    /// Why attempts ended early: each `failed` event's error and each `preempted`, in order.
+    pub setbacks: Vec<String>,
 }
 
 /// One `epoch` event.
@@ -73,12 +77,16 @@ fn load_run(dir: PathBuf) -> Result<RunFiles, ReportError> {
     };
     let run = RunDir::new(&dir);
     let optional = |path: PathBuf| Some(path).filter(|p| p.is_file());
+    // The contract's reader names the file and line itself.
+    let events = read_events(&run.events()).map_err(|message| ReportError::Contract { message })?;
     Ok(RunFiles {
         dataset: name_of(dir.parent()),
         name: name_of(Some(&dir)),
         config: read_json(&run.config())?,
         metrics: optional(run.metrics()).map(|p| read_json(&p)).transpose()?,
-        epochs: read_epochs(&run.events())?,
+        epochs: epochs(&events),
+        setbacks: setbacks(&events),
+        attempts: run.attempts().len(),
         benchmark: optional(run.benchmark())
             .map(|p| read_benchmark(&p))
             .transpose()?,
@@ -94,20 +102,32 @@ fn read_json(path: &Path) -> Result<Value, ReportError> {
     })
 }
 
-/// The `epoch` events of an event log (none if it does not exist), one per step: a resumed run
-/// repeats steps, and the last line of a step wins.
-fn read_epochs(path: &Path) -> Result<Vec<Epoch>, ReportError> {
-    // The contract's reader names the file and line itself.
-    let events = read_events(path).map_err(|message| ReportError::Contract { message })?;
+/// The `epoch` events, one per step: a resumed run repeats steps, and the last line of a step wins.
+fn epochs(events: &[RunEvent]) -> Vec<Epoch> {
     let by_step: BTreeMap<i64, Vec<(String, f64)>> =
         events.iter().filter_map(RunEvent::epoch_metrics).collect();
-    Ok(by_step
+    by_step
         .into_iter()
         .map(|(step, metrics)| Epoch {
             step: step.max(0).unsigned_abs(),
             metrics: metrics.into_iter().collect(),
         })
-        .collect())
+        .collect()
+}
+
+/// What ended attempts early: `failed` (with its error) and `preempted` events.
+fn setbacks(events: &[RunEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind.as_str() {
+            "failed" => Some(format!(
+                "failed: {}",
+                e.text("error").unwrap_or("no reason given")
+            )),
+            "preempted" => Some("preempted (resumed from its checkpoint)".into()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The wall time, CPU time and peak memory of a `benchmark.tsv`.
@@ -142,6 +162,10 @@ mod tests {
             &run,
             "events.jsonl",
             "{\"kind\":\"started\"}\n\
+             {\"kind\":\"failed\",\"error\":\"CUDA out of memory\"}\n\
+             {\"kind\":\"started\"}\n\
+             {\"kind\":\"preempted\"}\n\
+             {\"kind\":\"started\"}\n\
              {\"kind\":\"epoch\",\"step\":1,\"metrics\":{\"train_loss\":0.5,\"val_acc\":null}}\n\
              {\"kind\":\"epoch\",\"step\":2,\"metrics\":{\"train_loss\":0.4}}\n\
              {\"kind\":\"epoch\",\"step\":2,\"metrics\":{\"train_loss\":0.3}}\n",
@@ -152,6 +176,9 @@ mod tests {
             "s\th:m:s\tmax_rss\tcpu_time\n12.5\t0:00:12\tNA\t20.0\n",
         );
         write(&root.path().join("ds/not_a_run"), "notes.txt", "");
+        for attempt in ["attempt-1", "attempt-2", "attempt-3"] {
+            std::fs::create_dir_all(run.join(attempt)).unwrap();
+        }
         let runs = load_runs(root.path()).unwrap();
         assert_eq!(runs.len(), 1);
         let r = &runs[0];
@@ -160,6 +187,14 @@ mod tests {
             ("ds", "teacher_curriculum")
         );
         assert!(r.metrics.is_none());
+        assert_eq!(r.attempts, 3);
+        assert_eq!(
+            r.setbacks,
+            [
+                "failed: CUDA out of memory",
+                "preempted (resumed from its checkpoint)"
+            ]
+        );
         assert_eq!(r.epochs.len(), 2, "a repeated step counts once");
         assert_eq!(r.epochs[1].metrics["train_loss"], 0.3, "the last line wins");
         assert!(!r.epochs[0].metrics.contains_key("val_acc"));

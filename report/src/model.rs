@@ -66,6 +66,12 @@ pub struct StageTime {
     pub cpu_seconds: Option<f64>,
     /// Peak resident memory in MiB.
     pub max_rss_mib: Option<f64>,
+    /// GPU-hours: its wall time on a GPU (none when its config's device is not CUDA).
+    pub gpu_hours: Option<f64>,
+    /// Attempts it took (none recorded for the reference's run directories).
+    pub attempts: usize,
+    /// Why attempts ended early, in order.
+    pub setbacks: Vec<String>,
 }
 
 /// One variant of a dataset.
@@ -191,6 +197,12 @@ fn dataset_report(name: &str, mut runs: Vec<&RunFiles>) -> Result<DatasetReport,
                 wall_seconds: run.benchmark.map(|b| b.wall_seconds),
                 cpu_seconds: run.benchmark.and_then(|b| b.cpu_seconds),
                 max_rss_mib: run.benchmark.and_then(|b| b.max_rss_mib),
+                gpu_hours: run
+                    .benchmark
+                    .filter(|_| on_gpu(&run.config))
+                    .map(|b| b.wall_seconds / 3600.0),
+                attempts: run.attempts,
+                setbacks: run.setbacks.clone(),
             }
         })
         .collect();
@@ -228,6 +240,13 @@ fn dataset_report(name: &str, mut runs: Vec<&RunFiles>) -> Result<DatasetReport,
         stages,
         variants,
     })
+}
+
+/// Whether a run's config put it on a GPU (`device` is `cuda` or `cuda:N`).
+fn on_gpu(config: &Value) -> bool {
+    config["device"]
+        .as_str()
+        .is_some_and(|d| d.starts_with("cuda"))
 }
 
 /// Each model of a `metrics.json` on validation and its test scenarios.

@@ -14,6 +14,8 @@ fn run(dataset: &str, name: &str) -> RunFiles {
         metrics: None,
         epochs: Vec::new(),
         benchmark: None,
+        attempts: 1,
+        setbacks: Vec::new(),
     }
 }
 
@@ -39,8 +41,9 @@ fn runs_are_grouped_by_dataset_and_variant_in_pipeline_order() {
         step: 50,
         metrics: [("val_accuracy".to_string(), 0.9)].into(),
     }];
+    fusion.config["device"] = json!("cuda:0");
     fusion.benchmark = Some(Benchmark {
-        wall_seconds: 4.0,
+        wall_seconds: 360.0,
         cpu_seconds: Some(7.5),
         max_rss_mib: None,
     });
@@ -87,6 +90,8 @@ fn runs_are_grouped_by_dataset_and_variant_in_pipeline_order() {
     assert_eq!(sa.stages[0].budget, Some(5));
     assert_eq!(sa.stages[2].budget, None, "the evaluation trains nothing");
     assert_eq!(sa.stages[1].cpu_seconds, Some(7.5));
+    assert_eq!(sa.stages[1].gpu_hours, Some(0.1), "six minutes on cuda:0");
+    assert_eq!(sa.stages[0].gpu_hours, None, "no benchmark, no device");
     let variants: Vec<&str> = sa.variants.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(variants, ["teacher", "student-kd", "student"]);
     let teacher = &sa.variants[0];

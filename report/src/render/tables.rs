@@ -1,5 +1,6 @@
 //! The report's tables: each model's figures on validation and every test scenario beside the
-//! reference's published ones, and what every run cost (epochs, wall and CPU time, peak memory).
+//! reference's published ones, and what every run cost (epochs, wall and CPU time, GPU-hours, peak
+//! memory, attempts and why the early ones ended).
 
 use std::fmt::Write;
 
@@ -62,7 +63,7 @@ pub(super) fn evaluation_table(page: &mut String, d: &DatasetReport) {
 pub(super) fn time_table(page: &mut String, d: &DatasetReport) {
     page.push_str(
         "<table><tr><th>run</th><th>epochs logged</th><th>budget</th><th>wall s</th><th>CPU s</th>\
-         <th>CPU / wall</th><th>peak RSS MiB</th></tr>",
+         <th>CPU / wall</th><th>GPU h</th><th>peak RSS MiB</th><th>attempts</th><th>setbacks</th></tr>",
     );
     let seconds = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.1}"));
     for s in &d.stages {
@@ -74,19 +75,28 @@ pub(super) fn time_table(page: &mut String, d: &DatasetReport) {
         let _ = write!(
             page,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             esc(&s.run),
             s.epochs,
             s.budget.map_or("–".into(), |b| b.to_string()),
             seconds(s.wall_seconds),
             seconds(s.cpu_seconds),
             load.map_or("–".into(), |l| format!("{l:.2}")),
+            s.gpu_hours.map_or("–".into(), |h| format!("{h:.3}")),
             s.max_rss_mib.map_or("–".into(), |m| format!("{m:.0}")),
+            if s.attempts == 0 {
+                "–".into()
+            } else {
+                s.attempts.to_string()
+            },
+            esc(&s.setbacks.join("; ")),
         );
     }
     page.push_str(
         "</table><p class=\"note\">Each stage runs as its own job: its peak RSS is its \
-         process's, libtorch included.</p>",
+         process's, libtorch included. GPU-hours are wall time on a CUDA device; setbacks are \
+         the attempts that failed or were preempted before the last.</p>",
     );
 }
 
