@@ -10,7 +10,8 @@
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
 //! - `submit`: `kdgat submit` through the in-process supervisor: three variants on a small
 //!   dataset, agreement of metrics.json, the database, `status` and MLflow; reruns of what changed;
-//!   the dry run; names that would escape;
+//!   the dry run; names that would escape; no credentials in a job's environment;
+//! - `submit_slurm`: `kdgat submit` through sbatch on the real SLURM cluster;
 //! - `store_backfill`: the legacy backfill, export and analytics on the reference's run directories;
 //! - `synth`: `kdgat synth` where the catalog reads it, kept when identical, refused elsewhere;
 //! - `real_mlflow`: an experiment created on the real MLflow server and read back;
@@ -32,6 +33,7 @@ mod report;
 mod schedulers;
 mod store_backfill;
 mod submit;
+mod submit_slurm;
 mod support;
 mod synth;
 mod tracking;

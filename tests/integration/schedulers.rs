@@ -3,14 +3,14 @@
 //! SLURM has (time limits, jobs that can never run, the poll-call budget at 200 jobs).
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
 use kdgat_cluster::local::{LocalConfig, LocalScheduler};
 use kdgat_cluster::slurm::{SlurmConfig, SlurmScheduler};
 use kdgat_cluster::{BatchJobSpec, JobState, JobStatus, Scheduler, SchedulerJobId};
 
-use crate::support::service;
+use crate::support::{service, slurm_turn};
 
 fn spec(dir: &Path, name: &str, script: &str) -> BatchJobSpec {
     BatchJobSpec::new(
@@ -202,13 +202,8 @@ fn local_executor_limits_concurrency() {
     }
 }
 
-/// The test node has a few CPUs: SLURM tests take turns, so one test's queue never delays another's
-/// timing assertions.
-static SLURM_TURN: Mutex<()> = Mutex::new(());
-
 fn slurm() -> Option<(SlurmScheduler, MutexGuard<'static, ()>)> {
-    service("SLURM_CONF", "SLURM scheduler")?;
-    let turn = SLURM_TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let turn = slurm_turn("SLURM scheduler")?;
     Some((SlurmScheduler::new(SlurmConfig::default()), turn))
 }
 

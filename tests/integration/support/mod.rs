@@ -49,6 +49,16 @@ pub fn service(var: &str, test: &str) -> Option<String> {
     }
 }
 
+/// The test node has a few CPUs: tests that queue SLURM jobs take turns, so one test's queue never
+/// delays another's timing assertions.
+static SLURM_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The SLURM cluster (`SLURM_CONF`) and this test's turn on it, or `None` with a skip notice.
+pub fn slurm_turn(test: &str) -> Option<std::sync::MutexGuard<'static, ()>> {
+    service("SLURM_CONF", test)?;
+    Some(SLURM_TURN.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
 /// A Python with numpy, pandas and pyarrow (`KDGAT_PYTHON`, set by the test command), or `None` with a
 /// skip notice; required like the services under `KDGAT_REQUIRE_SERVICES=1`.
 pub fn python(test: &str) -> Option<String> {
