@@ -80,6 +80,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Cancel a run or a whole sweep, and its batch jobs
     Cancel(PendingArgs),
+    /// Print a run's batch job output (its latest attempt's stdout, or stderr), or follow it
+    Logs(LogsArgs),
     /// Write one self-contained HTML report of the runs: evaluation beside the reference's figures,
     /// training curves, ROC and PR curves, confusion matrices, fusion α, stage times
     Report(ReportArgs),
@@ -515,6 +517,22 @@ pub struct StatusArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `kdgat logs`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The run id, e.g. `hcrl_sa/teacher_curriculum`
+    pub run: String,
+    /// Which attempt [default: the latest]
+    #[arg(long, value_name = "N")]
+    pub attempt: Option<u32>,
+    /// The standard error instead of the standard output
+    #[arg(long)]
+    pub stderr: bool,
+    /// Keep printing what the attempt writes until it ends
+    #[arg(long, short)]
+    pub follow: bool,
 }
 
 /// `kdgat models`.

@@ -7,6 +7,7 @@
 //! `kdgat submit` launched, planned by [`plan`].
 
 pub mod import;
+pub mod logs;
 pub mod machine;
 pub mod plan;
 pub mod settings;

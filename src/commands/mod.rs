@@ -8,6 +8,7 @@ mod db;
 mod graphs;
 mod ingest;
 mod job;
+mod logs;
 mod mlflow;
 mod models;
 mod recover;
@@ -48,6 +49,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Daemon(_) => not_available("daemon"),
         Command::Status(args) => status::run(&cli.global, &args),
         Command::Cancel(_) => not_available("cancel"),
+        Command::Logs(args) => logs::run(&cli.global, &args),
         Command::Recover(args) => recover::run(&cli.global, &args),
         Command::Report(args) => report::run(&args),
         Command::Db(command) => db::run(&cli.global, command),

@@ -30,4 +30,5 @@ pub use records::{
     MetricMarks, MetricRecord, NewEvent, RunRecord, RunStatus, SetAsideRecord, SweepRecord,
     TrackedRun,
 };
+pub use status::AttemptPlace;
 pub use store::Store;

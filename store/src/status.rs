@@ -1,6 +1,8 @@
 //! What `kdgat status` shows, as queries over the SQLite export: the sweeps with their runs counted
 //! by state, a sweep's runs (state, latest attempt and batch job, elapsed time, last epoch and its
-//! metrics), and one run's attempts.
+//! metrics), one run's attempts, and where an attempt ran (for `kdgat logs`).
+
+use std::path::PathBuf;
 
 use rusqlite::types::Value as SqlValue;
 
@@ -64,4 +66,40 @@ impl Analytics {
             &[SqlValue::Text(run_id.to_string())],
         )
     }
+
+    /// Where an attempt of a run ran — the latest when `attempt` is `None` — and whether it ended;
+    /// `None` when the run has no such attempt.
+    pub fn attempt_place(
+        &self,
+        run_id: &str,
+        attempt: Option<u32>,
+    ) -> Result<Option<AttemptPlace>, StoreError> {
+        let table = self.query(
+            "SELECT attempt, attempt_dir, ended_at IS NOT NULL FROM attempts
+             WHERE run_id = ?1 AND (?2 IS NULL OR attempt = ?2)
+             ORDER BY attempt DESC LIMIT 1",
+            &[
+                SqlValue::Text(run_id.to_string()),
+                attempt.map_or(SqlValue::Null, |n| SqlValue::Integer(n.into())),
+            ],
+        )?;
+        Ok(table.rows.first().and_then(|row| {
+            Some(AttemptPlace {
+                attempt: u32::try_from(row[0].as_i64()?).ok()?,
+                dir: PathBuf::from(row[1].as_str()?),
+                ended: row[2].as_i64()? != 0,
+            })
+        }))
+    }
+}
+
+/// Where an attempt ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptPlace {
+    /// Its number.
+    pub attempt: u32,
+    /// Its directory (the scheduler's stdout and stderr are there).
+    pub dir: PathBuf,
+    /// Whether it has ended.
+    pub ended: bool,
 }

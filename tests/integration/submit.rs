@@ -358,7 +358,7 @@ fn an_interrupted_run_is_never_reported_finished() {
 }
 
 #[test]
-fn jobs_get_none_of_the_supervisors_credentials() {
+fn jobs_get_none_of_the_supervisors_credentials_and_their_logs_are_at_hand() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     tiny_dataset(dir, 1);
@@ -393,4 +393,37 @@ fn jobs_get_none_of_the_supervisors_credentials() {
         .unwrap();
     assert!(env.contains("OMP_NUM_THREADS="), "{env}");
     assert!(!env.contains("s3cret") && !env.contains("MLFLOW"), "{env}");
+    // `kdgat logs`: the batch job's output, by run id, from the state the sweep left.
+    let logs = |args: &[&str]| {
+        kdgat()
+            .current_dir(dir)
+            .arg("logs")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let run_dir = dir.join("experimentruns/tiny/teacher_fusion");
+    let out = logs(&["tiny/teacher_fusion"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("trivial stage done: {}\n", run_dir.display())
+    );
+    let out = logs(&["tiny/teacher_fusion", "--stderr", "--follow"]);
+    assert_eq!(
+        stdout(&out),
+        format!("nothing went wrong: {}\n", run_dir.display()),
+        "an ended attempt is printed, not followed"
+    );
+    for (args, message) in [
+        (
+            &["tiny/teacher_fusion", "--attempt", "2"][..],
+            "run `tiny/teacher_fusion` has no attempt 2",
+        ),
+        (&["tiny/nothing"][..], "run `tiny/nothing` has no attempt"),
+    ] {
+        let out = logs(args);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    }
 }
