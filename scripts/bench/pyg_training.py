@@ -1,14 +1,18 @@
 """The PyTorch Geometric side of scripts/bench/training.sh: training epochs of the reference's GAT or
 VGAE (the architectures of scripts/pyg_equivalence.py, sized by a kdgat config.json) on the graphs of a
-kdgat graph cache (train.kgc, read here with numpy), fp32 on CPU, Adam with weight decay and gradient
-clipping as the reference trained, PyG's DataLoader batching included. Prints one JSON line with the
-seconds of each training epoch.
+kdgat graph cache (train.kgc, read here with numpy), Adam with weight decay and gradient clipping as
+the reference trained, PyG's DataLoader batching included. Prints one JSON line with the seconds of
+each training epoch.
 
-    python pyg_training.py gat|vgae CONFIG.json CACHE_DIR EPOCHS [TEACHER_CONFIG.json]
+    python pyg_training.py gat|vgae CONFIG.json CACHE_DIR EPOCHS [TEACHER_CONFIG.json] [--device cpu|cuda] [--amp]
 
-With a teacher config, each step also runs that (randomly initialised) teacher's forward pass, as
+fp32 on the CPU by default. `--device cuda` trains on the GPU (each batch copied there after PyG
+collates it on the host, as kdgat does; an epoch's time ends after a CUDA synchronize); `--amp` adds
+Lightning's `16-mixed` there: the forward pass and loss under fp16 autocast, a GradScaler around the
+step. With a teacher config, each step also runs that (randomly initialised) teacher's forward pass, as
 knowledge distillation costs.
 """
+import argparse
 import json
 import struct
 import sys
@@ -63,46 +67,68 @@ def model(cfg, kind, num_ids):
 
 def vgae_loss(out, batch, num_ids):
     ids = batch.x[:, 0].long()
-    targets = torch.zeros(batch.x.size(0), num_ids)
+    targets = torch.zeros(batch.x.size(0), num_ids, device=batch.x.device)
     targets[batch.edge_index[0], ids[batch.edge_index[1]]] = 1.0
     return (F.mse_loss(out["cont"], batch.x[:, 1:]) + 0.1 * F.cross_entropy(out["canid_logits"], ids)
             + 0.05 * F.binary_cross_entropy_with_logits(out["nbr_logits"], targets) + 0.01 * out["kl"])
 
 
 def main():
-    kind, cfg = sys.argv[1], json.loads(Path(sys.argv[2]).read_text())
-    cache, epochs = Path(sys.argv[3]), int(sys.argv[4])
-    teacher_cfg = json.loads(Path(sys.argv[5]).read_text()) if len(sys.argv) > 5 else None
+    parser = argparse.ArgumentParser(description="PyG training epochs on a kdgat graph cache")
+    parser.add_argument("kind", choices=["gat", "vgae"])
+    parser.add_argument("config", type=Path)
+    parser.add_argument("cache", type=Path)
+    parser.add_argument("epochs", type=int)
+    parser.add_argument("teacher_config", type=Path, nargs="?")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--amp", action="store_true", help="fp16 autocast and a GradScaler (CUDA only)")
+    args = parser.parse_args()
+    kind, cfg, cache, epochs = args.kind, json.loads(args.config.read_text()), args.cache, args.epochs
+    teacher_cfg = json.loads(args.teacher_config.read_text()) if args.teacher_config else None
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit(f"--device {args.device}: torch {torch.__version__} sees no CUDA device")
+    if args.amp and device.type != "cuda":
+        sys.exit("--amp needs --device cuda")
     num_ids = len(json.loads((cache / "vocab.json").read_text())["ids"]) + 1
     graphs = read_kgc(cache / "train.kgc")
     order = np.random.default_rng(cfg["seed"]).permutation(len(graphs))
     train = [graphs[i] for i in order[: int(0.8 * len(graphs))]]
     torch.manual_seed(cfg["seed"])
-    net = model(cfg, kind, num_ids).train()
-    teacher = model(teacher_cfg, kind, num_ids).eval() if teacher_cfg else None
+    net = model(cfg, kind, num_ids).to(device).train()
+    teacher = model(teacher_cfg, kind, num_ids).to(device).eval() if teacher_cfg else None
     opt = torch.optim.Adam(net.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    scaler = torch.amp.GradScaler(device.type, enabled=args.amp)
     loader = DataLoader(train, batch_size=cfg["batch_size"], shuffle=True)
     seconds = []
     for _ in range(epochs):
         started = time.perf_counter()
         for batch in loader:
+            batch = batch.to(device, non_blocking=True)
             opt.zero_grad()
-            out = net(batch.x, batch.edge_index, batch.batch)
-            loss = vgae_loss(out, batch, num_ids) if kind == "vgae" else F.cross_entropy(out["logits"], batch.y)
-            if teacher is not None:
-                with torch.no_grad():
-                    t = teacher(batch.x, batch.edge_index, batch.batch)
-                if kind == "gat":
-                    temp = cfg["kd_temperature"]
-                    kd = F.kl_div(F.log_softmax(out["logits"] / temp, -1), F.softmax(t["logits"] / temp, -1),
-                                  reduction="batchmean") * temp * temp
-                    loss = cfg["kd_alpha"] * kd + (1 - cfg["kd_alpha"]) * loss
-            loss.backward()
+            with torch.autocast(device.type, dtype=torch.float16, enabled=args.amp):
+                out = net(batch.x, batch.edge_index, batch.batch)
+                loss = vgae_loss(out, batch, num_ids) if kind == "vgae" else F.cross_entropy(out["logits"], batch.y)
+                if teacher is not None:
+                    with torch.no_grad():
+                        t = teacher(batch.x, batch.edge_index, batch.batch)
+                    if kind == "gat":
+                        temp = cfg["kd_temperature"]
+                        kd = F.kl_div(F.log_softmax(out["logits"].float() / temp, -1),
+                                      F.softmax(t["logits"].float() / temp, -1),
+                                      reduction="batchmean") * temp * temp
+                        loss = cfg["kd_alpha"] * kd + (1 - cfg["kd_alpha"]) * loss
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
             torch.nn.utils.clip_grad_norm_(net.parameters(), cfg["gradient_clip"])
-            opt.step()
+            scaler.step(opt)
+            scaler.update()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
         seconds.append(time.perf_counter() - started)
-    print(json.dumps({"model": kind, "graphs": len(train), "threads": torch.get_num_threads(), "epoch_seconds": seconds}))
-
+    print(json.dumps({"model": kind, "graphs": len(train), "device": str(device), "amp": args.amp,
+                      "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                      "threads": torch.get_num_threads(), "torch": torch.__version__, "epoch_seconds": seconds}))
 
 if __name__ == "__main__":
     main()
