@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -28,27 +29,39 @@ const QUICK: &[&str] = &[
     "device=cpu",
 ];
 
-fn submit(dir: &Path, uri: Option<&str>, extra: &[&str]) -> String {
+/// `kdgat submit tiny` in `dir`: the test's catalog and data, no MLflow unless the caller sets it.
+pub fn submit_tiny(dir: &Path) -> Command {
     let mut command = kdgat();
     command
         .current_dir(dir)
         .env_remove("MLFLOW_TRACKING_URI")
-        .args([
-            "--catalog",
-            "catalog.yaml",
-            "--data-root",
-            "data",
-            "submit",
-            "tiny",
-        ])
-        .args(QUICK)
-        .args(extra);
-    if let Some(uri) = uri {
-        command.env("MLFLOW_TRACKING_URI", uri);
-    }
+        .args(["--catalog", "catalog.yaml", "--data-root", "data"])
+        .args(["submit", "tiny"]);
+    command
+}
+
+/// Writes `dir/cluster.toml`: batch jobs run the trivial stage (scripts/bench/trivial_job.sh) in
+/// place of kdgat, then `rest` of the config.
+pub fn trivial_jobs(dir: &Path, rest: &str) {
+    let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench/trivial_job.sh");
+    let config = format!("job_command = [\"bash\", \"{}\"]\n{rest}", job.display());
+    std::fs::write(dir.join("cluster.toml"), config).unwrap();
+}
+
+/// Runs `command`, asserts that it succeeded, and returns its stdout.
+fn succeeded(command: &mut Command) -> String {
     let out = command.output().unwrap();
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     stdout(&out)
+}
+
+fn submit(dir: &Path, uri: Option<&str>, extra: &[&str]) -> String {
+    let mut command = submit_tiny(dir);
+    command.args(QUICK).args(extra);
+    if let Some(uri) = uri {
+        command.env("MLFLOW_TRACKING_URI", uri);
+    }
+    succeeded(&mut command)
 }
 
 fn json_of(dir: &Path, args: &[&str]) -> Value {
@@ -59,17 +72,8 @@ fn json_of(dir: &Path, args: &[&str]) -> Value {
 
 /// `kdgat submit tiny EXTRA --dry-run --json` in `dir`: the plan.
 fn dry_run(dir: &Path, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "--catalog",
-        "catalog.yaml",
-        "--data-root",
-        "data",
-        "submit",
-        "tiny",
-    ];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["--dry-run", "--json"]);
-    json_of(dir, &args)
+    let out = succeeded(submit_tiny(dir).args(extra).args(["--dry-run", "--json"]));
+    serde_json::from_str(&out).unwrap()
 }
 
 /// The planned run `run` of a dry run's plan.
@@ -90,27 +94,15 @@ fn a_sweep_of_three_variants_agrees_everywhere_and_reruns_only_what_changed() {
     tiny_dataset(dir, 6);
     let experiment = unique("kdgat-submit");
     let first = {
-        let mut command = kdgat();
+        let mut command = submit_tiny(dir);
         command
-            .current_dir(dir)
             .env("MLFLOW_EXPERIMENT_NAME", &experiment)
-            .args([
-                "--catalog",
-                "catalog.yaml",
-                "--data-root",
-                "data",
-                "submit",
-                "tiny",
-            ])
             .args(QUICK)
             .args(["--name", "first"]);
-        match &uri {
-            Some(uri) => command.env("MLFLOW_TRACKING_URI", uri),
-            None => command.env_remove("MLFLOW_TRACKING_URI"),
-        };
-        let out = command.output().unwrap();
-        assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-        stdout(&out)
+        if let Some(uri) = &uri {
+            command.env("MLFLOW_TRACKING_URI", uri);
+        }
+        succeeded(&mut command)
     };
     assert!(
         first.contains("sweep first finished: 13 of 13 runs complete"),
@@ -362,33 +354,14 @@ fn jobs_get_none_of_the_supervisors_credentials_and_their_logs_are_at_hand() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     tiny_dataset(dir, 1);
-    let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench/trivial_job.sh");
-    std::fs::write(
-        dir.join("cluster.toml"),
-        format!(
-            "job_command = [\"bash\", \"{}\"]\n[local]\nmax_running = 2\n",
-            job.display()
-        ),
-    )
-    .unwrap();
-    let out = kdgat()
-        .current_dir(dir)
-        // No server: the point is what reaches the job, not delivery.
-        .env_remove("MLFLOW_TRACKING_URI")
-        .env("MLFLOW_TRACKING_TOKEN", "s3cret-token")
-        .env("AWS_SECRET_ACCESS_KEY", "s3cret-key")
-        .args([
-            "--catalog",
-            "catalog.yaml",
-            "--data-root",
-            "data",
-            "submit",
-            "tiny",
-        ])
-        .args(["--variant", "teacher", "--cluster-config", "cluster.toml"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    trivial_jobs(dir, "[local]\nmax_running = 2\n");
+    // No server: the point is what reaches the job, not delivery.
+    succeeded(
+        submit_tiny(dir)
+            .env("MLFLOW_TRACKING_TOKEN", "s3cret-token")
+            .env("AWS_SECRET_ACCESS_KEY", "s3cret-key")
+            .args(["--variant", "teacher", "--cluster-config", "cluster.toml"]),
+    );
     let env = std::fs::read_to_string(dir.join("experimentruns/tiny/teacher_fusion/job-env.txt"))
         .unwrap();
     assert!(env.contains("OMP_NUM_THREADS="), "{env}");

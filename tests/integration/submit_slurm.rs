@@ -3,9 +3,8 @@
 //! each attempt's directory with its script and batch job id, the sweep complete, and none of the
 //! submitter's credentials in any batch job's environment.
 
-use std::path::Path;
-
-use crate::support::{kdgat, slurm_turn, stderr, stdout, tiny_dataset};
+use crate::submit::{submit_tiny, trivial_jobs};
+use crate::support::{slurm_turn, stderr, stdout, tiny_dataset};
 
 const RUNS: [&str; 5] = [
     "graphs",
@@ -23,32 +22,19 @@ fn a_sweep_runs_through_sbatch_and_its_jobs_get_no_credentials() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
     tiny_dataset(dir, 1);
-    let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench/trivial_job.sh");
     // The test node has no GPU and a few CPUs: every stage asks for one CPU and a little memory.
     let small = "time_minutes = 5\nmem_mb = 200\ncpus = 1\ngpus = 0\n";
-    std::fs::write(
-        dir.join("cluster.toml"),
-        format!(
-            "scheduler = \"slurm\"\njob_command = [\"bash\", \"{}\"]\n[slurm]\npartition = \"debug\"\n\
-             [resources.train]\n{small}[resources.evaluation]\n{small}[resources.data]\n{small}",
-            job.display()
+    trivial_jobs(
+        dir,
+        &format!(
+            "scheduler = \"slurm\"\n[slurm]\npartition = \"debug\"\n\
+             [resources.train]\n{small}[resources.evaluation]\n{small}[resources.data]\n{small}"
         ),
-    )
-    .unwrap();
-    let out = kdgat()
-        .current_dir(dir)
-        .env_remove("MLFLOW_TRACKING_URI")
+    );
+    let out = submit_tiny(dir)
         .env("MLFLOW_TRACKING_TOKEN", "s3cret-token")
         .env("AWS_SECRET_ACCESS_KEY", "s3cret-key")
-        .args(["--catalog", "catalog.yaml", "--data-root", "data"])
-        .args([
-            "submit",
-            "tiny",
-            "--variant",
-            "teacher",
-            "--name",
-            "on-slurm",
-        ])
+        .args(["--variant", "teacher", "--name", "on-slurm"])
         .args(["--cluster-config", "cluster.toml"])
         .output()
         .unwrap();
