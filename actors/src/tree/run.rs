@@ -19,6 +19,9 @@ use super::run_io::{find, follow, submit, unwatch, watch};
 use super::scheduler::SchedulerMsg;
 use super::shared::{Progress, Shared, blocking};
 use super::stage::StageMsg;
+
+/// How often a running attempt's events are read when the scheduler polls less often (SLURM).
+const EVENTS_EVERY: Duration = Duration::from_secs(1);
 use crate::machine::{AttemptEnd, Effect, Input, Outcome, Phase, RunMachine, classify};
 use crate::plan::{Plan, PlannedRun};
 
@@ -48,6 +51,8 @@ pub struct RunState {
     pub(super) watching: Option<String>,
     pub(super) last_status: Instant,
     running_since: Option<Instant>,
+    /// The attempt's events say it ended; the scheduler has not said so yet.
+    end_in_events: bool,
 }
 
 /// Its messages.
@@ -71,6 +76,8 @@ pub enum RunMsg {
     Recover,
     /// Check that the scheduler still reports on the watched job.
     Watchdog,
+    /// Read the attempt's events between the scheduler's polls.
+    ReadEvents,
 }
 
 impl Actor for RunActor {
@@ -105,6 +112,9 @@ impl Actor for RunActor {
         );
         let watchdog = (args.shared.poll_every * 20).max(Duration::from_secs(5));
         myself.send_interval(watchdog, || RunMsg::Watchdog);
+        if args.shared.poll_every > EVENTS_EVERY {
+            myself.send_interval(EVENTS_EVERY, || RunMsg::ReadEvents);
+        }
         Ok(RunState {
             book: RunBook {
                 record,
@@ -118,6 +128,7 @@ impl Actor for RunActor {
             watching: None,
             last_status: Instant::now(),
             running_since: None,
+            end_in_events: false,
         })
     }
 
@@ -156,6 +167,18 @@ impl Actor for RunActor {
                 on_status(&myself, state, status).await
             }
             RunMsg::Status(..) => Ok(()),
+            RunMsg::ReadEvents if state.watching.is_some() => {
+                // Live metrics between polls, and an end seen as soon as the job writes it: the
+                // scheduler is asked to poll now (and at each read until it reports the end).
+                state.end_in_events |= follow(state).await?;
+                if state.end_in_events
+                    && let Some(scheduler) = state.args.shared.scheduler()
+                {
+                    let _ = scheduler.cast(SchedulerMsg::Tick);
+                }
+                Ok(())
+            }
+            RunMsg::ReadEvents => Ok(()),
             RunMsg::Watchdog => {
                 let quiet = (state.args.shared.poll_every * 20).max(Duration::from_secs(5));
                 if state.watching.is_some() && state.last_status.elapsed() > quiet {
@@ -210,10 +233,12 @@ async fn on_status(
     state.last_status = Instant::now();
     if !status.state.is_terminal() {
         drive(myself, state, Input::Seen(status.state)).await?;
-        return follow(state).await;
+        state.end_in_events |= follow(state).await?;
+        return Ok(());
     }
     // Its last words first, then what they mean.
     follow(state).await?;
+    state.end_in_events = false;
     let run_dir = state.args.run.run_dir.clone();
     let completion = blocking(move || Completion::of(&run_dir)).await?;
     let end = classify(status.state, status.exit, &completion);

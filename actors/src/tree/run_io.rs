@@ -84,8 +84,9 @@ pub(super) async fn find(
     Ok(())
 }
 
-/// Reads what the attempt wrote to `events.jsonl` since last time, into the store and MLflow.
-pub(super) async fn follow(state: &mut RunState) -> Result<(), ActorProcessingErr> {
+/// Reads what the attempt wrote to `events.jsonl` since last time, into the store and MLflow;
+/// whether it read the end of an attempt (`finished`, `failed`, `preempted`).
+pub(super) async fn follow(state: &mut RunState) -> Result<bool, ActorProcessingErr> {
     let path = RunDir::new(&state.args.run.run_dir).events();
     let f = state.book.follow.clone();
     let read = blocking(move || EventTail::new(&path).read(f.offset, f.lines)).await?;
@@ -93,12 +94,16 @@ pub(super) async fn follow(state: &mut RunState) -> Result<(), ActorProcessingEr
         Ok(read) => read,
         Err(e) => {
             tracing::warn!("{e}");
-            return Ok(());
+            return Ok(false);
         }
     };
     if read.events.is_empty() && read.bad_lines.is_empty() && read.offset == f.offset {
-        return Ok(());
+        return Ok(false);
     }
+    let ended = read
+        .events
+        .iter()
+        .any(|e| e.is_lifecycle() && e.kind != "started");
     let mut next = FollowRecord {
         offset: read.offset,
         lines: read.lines,
@@ -170,7 +175,7 @@ pub(super) async fn follow(state: &mut RunState) -> Result<(), ActorProcessingEr
     blocking(move || store.commit(&change)).await??;
     state.book.follow = next;
     state.args.shared.nudge();
-    Ok(())
+    Ok(ended)
 }
 
 pub(super) fn watch(myself: &ActorRef<RunMsg>, state: &mut RunState) {
