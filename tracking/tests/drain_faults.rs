@@ -16,7 +16,9 @@ use kdgat_tracking::{
 use support::{Reply, Request, serve};
 
 const TOKEN: &str = "s3cr3t-t0ken-42";
-const FOUND: &str = r#"{"experiment":{"experiment_id":"7","name":"x","lifecycle_stage":"active"}}"#;
+/// The experiment, found and already marked as a model-training one (no tag to set).
+const FOUND: &str = r#"{"experiment":{"experiment_id":"7","name":"x","lifecycle_stage":"active",
+    "tags":[{"key":"mlflow.experimentKind","value":"custom_model_development"}]}}"#;
 const LOGIN_PAGE: &str = "<html><body><form action=/login>Sign in</form></body></html>";
 
 fn client(url: &str) -> MlflowClient {

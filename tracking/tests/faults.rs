@@ -23,7 +23,9 @@ fn client(url: &str, attempts: u32, timeout_ms: u64) -> MlflowClient {
     MlflowClient::new(&config).unwrap()
 }
 
-const FOUND: &str = r#"{"experiment":{"experiment_id":"7","name":"x","lifecycle_stage":"active"}}"#;
+/// The experiment, found and already marked as a model-training one (no tag to set).
+const FOUND: &str = r#"{"experiment":{"experiment_id":"7","name":"x","lifecycle_stage":"active",
+    "tags":[{"key":"mlflow.experimentKind","value":"custom_model_development"}]}}"#;
 fn unavailable() -> Reply {
     Reply::new(503, "Retry-After: 0\r\n", "busy")
 }
@@ -53,6 +55,28 @@ fn a_503_storm_is_ridden_out() {
         6,
         "5 refusals, then the answer"
     );
+}
+
+#[test]
+fn an_experiment_found_untagged_is_marked_as_a_model_training_one() {
+    let (url, count) = serve(|r| {
+        if r.path.contains("experiments/get-by-name") {
+            Reply::new(
+                200,
+                "",
+                r#"{"experiment":{"experiment_id":"7","name":"x","lifecycle_stage":"active"}}"#,
+            )
+        } else if r.path.contains("experiments/set-experiment-tag") {
+            Reply::new(200, "", "{}")
+        } else {
+            Reply::new(404, "", "unexpected")
+        }
+    });
+    let id = runtime()
+        .block_on(client(&url, 1, 2000).experiment_id("x"))
+        .unwrap();
+    assert_eq!(id, "7");
+    assert_eq!(count.load(Ordering::SeqCst), 2, "found, then tagged");
 }
 
 #[test]
