@@ -10,7 +10,7 @@ use kdgat_cluster::local::{LocalConfig, LocalScheduler};
 use kdgat_cluster::slurm::{SlurmConfig, SlurmScheduler};
 use kdgat_cluster::{BatchJobSpec, JobState, JobStatus, Scheduler, SchedulerJobId};
 
-use crate::support::{service, slurm_turn};
+use crate::support::slurm_turn;
 
 fn spec(dir: &Path, name: &str, script: &str) -> BatchJobSpec {
     BatchJobSpec::new(
