@@ -10,6 +10,7 @@ mod ingest;
 mod job;
 mod mlflow;
 mod models;
+mod preflight;
 mod recover;
 mod report;
 mod status;
