@@ -14,19 +14,35 @@ if [[ -f "$MARKER" ]]; then
     exit 0
 fi
 
+# A failure says its cause and its fix in kdgat's two lines (`error: …`, `  fix: …`).
+fail() {
+    echo "error: libtorch 2.11.0 could not be installed into $LIBTORCH_DEST: $1" >&2
+    echo "  fix: $2" >&2
+    exit 1
+}
+
+if ! python3 -m pip --version >/dev/null 2>&1; then
+    fail "python3 with pip is not available" "apt-get install python3-pip, then run $0 again"
+fi
 echo "libtorch: installing torch 2.11.0 into $LIBTORCH_DEST"
 tmp="$LIBTORCH_DEST.partial.$$"
 rm -rf "$tmp"
-mkdir -p "$(dirname "$LIBTORCH_DEST")"
-python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$tmp" \
-    torch==2.11.0 nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85
+mkdir -p "$(dirname "$LIBTORCH_DEST")" ||
+    fail "cannot create $(dirname "$LIBTORCH_DEST")" \
+        "run as root, or set KDGAT_LIBTORCH_DEST to a writable folder (and LIBTORCH to its torch/)"
+if ! python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$tmp" \
+    torch==2.11.0 nvidia-cuda-runtime==13.0.96 nvidia-cuda-cupti==13.0.85; then
+    rm -rf "$tmp"
+    fail "pip could not download torch==2.11.0 (its message is above)" \
+        "let pip reach PyPI (or PIP_INDEX_URL a mirror that has torch 2.11.0) and run $0 again"
+fi
 
 missing=$(ldd "$tmp/torch/lib/libtorch_cpu.so" | grep "not found" || true)
 if [[ -n "$missing" ]]; then
-    echo "libtorch: unresolved libraries in libtorch_cpu.so:" >&2
     echo "$missing" >&2
     rm -rf "$tmp"
-    exit 1
+    fail "libtorch_cpu.so needs libraries this machine lacks (listed above)" \
+        "install the packages that provide them (apt-file search NAME), then run $0 again"
 fi
 
 rm -rf "$LIBTORCH_DEST"

@@ -1,12 +1,16 @@
 //! Errors the user is expected to see, with their exit codes, and how any error is reported.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use kdgat_cluster::SetupProblem;
 use kdgat_jobs::catalog::CatalogError;
 use kdgat_jobs::config::ConfigError;
 use kdgat_store::StoreError;
+use kdgat_tracking::TrackingError;
 
 use crate::exit_code;
+use crate::fix::fix;
 use crate::output::StdoutError;
 
 /// An error caused by the user's input or request, as opposed to a failure of the work itself.
@@ -50,9 +54,39 @@ pub enum UserError {
     #[error("cannot export to {path}: it {reason}")]
     ExportTarget {
         /// The path given.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// Why not.
         reason: String,
+    },
+    /// A dataset with no capture under the data root.
+    #[error("dataset `{dataset}` has no captures: no CSV file in any of its folders under {}", dir.display())]
+    NoData {
+        /// The dataset.
+        dataset: String,
+        /// Its CSV root under the data root.
+        dir: PathBuf,
+    },
+    /// The scheduler asked for cannot take jobs.
+    #[error("{setting}, but {}", slurm_cause(*problem, detail))]
+    Slurm {
+        /// What its check found.
+        problem: SetupProblem,
+        /// The check's failure, in one line.
+        detail: String,
+        /// Where `scheduler = "slurm"` came from.
+        setting: SchedulerSetting,
+    },
+    /// The tracking server cannot be used.
+    #[error(
+        "the tracking server {uri} (MLFLOW_TRACKING_URI) {}: {source}",
+        if source.is_transient() { "does not answer" } else { "refused the request" }
+    )]
+    Tracking {
+        /// The server (without credentials).
+        uri: String,
+        /// Why.
+        #[source]
+        source: TrackingError,
     },
     /// A command that exists but is not built yet.
     #[error("`kdgat {command}` is not available in this version yet")]
@@ -66,12 +100,49 @@ impl UserError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            UserError::NotAvailable { .. } | UserError::NotConfigured { .. } => {
-                exit_code::NOT_AVAILABLE
-            }
+            UserError::NotAvailable { .. }
+            | UserError::NotConfigured { .. }
+            | UserError::Slurm { .. } => exit_code::NOT_AVAILABLE,
             _ => exit_code::INVALID_INPUT,
         }
     }
+}
+
+/// Where the cluster config's `scheduler` was set, which is where it is changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchedulerSetting {
+    /// `KDGAT_SCHEDULER`.
+    Env,
+    /// The cluster config file.
+    File(PathBuf),
+}
+
+impl SchedulerSetting {
+    /// The setting that chooses `kind` (`slurm`, `local`), as the user would write it.
+    pub fn choosing(&self, kind: &str) -> String {
+        match self {
+            SchedulerSetting::Env => format!("KDGAT_SCHEDULER={kind}"),
+            SchedulerSetting::File(path) => {
+                format!("scheduler = \"{kind}\" in {}", path.display())
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for SchedulerSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.choosing("slurm"))
+    }
+}
+
+fn slurm_cause(problem: SetupProblem, detail: &str) -> String {
+    let what = match problem {
+        SetupProblem::NotInstalled => "SLURM's client tools are not installed here",
+        SetupProblem::NotConfigured => "SLURM has no configuration here",
+        SetupProblem::Unreachable => "the SLURM controller does not answer",
+        SetupProblem::Other => "SLURM refused the check",
+    };
+    format!("{what}: {detail}")
 }
 
 /// A job that stopped on request after writing a resumable checkpoint.
@@ -118,11 +189,24 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
         ) => exit_code::INVALID_INPUT,
         _ => exit_code::FAILURE,
     };
+    print("error", err);
+    ExitCode::from(code)
+}
+
+/// Prints a problem the command works around (it goes on) with what would fix it.
+pub fn warn(err: &anyhow::Error) {
+    print("warning", err);
+}
+
+/// `LEVEL: cause`, then `  fix: what to do` when there is a known fix.
+fn print(level: &str, err: &anyhow::Error) {
     #[expect(clippy::print_stderr, reason = "the one place errors reach the user")]
     {
-        eprintln!("error: {}", message(err));
+        eprintln!("{level}: {}", message(err));
+        if let Some(fix) = fix(err) {
+            eprintln!("  fix: {fix}");
+        }
     }
-    ExitCode::from(code)
 }
 
 /// The error and its causes on one line, each cause once: messages that already quote their cause

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod error;
 mod exit_code;
+mod fix;
 mod logging;
 mod output;
 mod progress;

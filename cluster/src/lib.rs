@@ -13,7 +13,7 @@ pub mod slurm;
 mod spec;
 mod status;
 
-pub use error::ClusterError;
+pub use error::{ClusterError, SetupProblem};
 pub use scheduler::{Scheduler, SchedulerJobId};
 pub use spec::{
     BatchJobSpec, EXIT_CODE_FILE, GpuRequest, JOB_ID_FILE, STDERR_FILE, STDOUT_FILE, SUBMIT_SCRIPT,

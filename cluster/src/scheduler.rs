@@ -38,4 +38,9 @@ pub trait Scheduler: Send + Sync {
     fn requeue(&self, id: &SchedulerJobId) -> Result<(), ClusterError>;
     /// The jobs with this exact name, with their status.
     fn find_by_name(&self, name: &str) -> Result<Vec<(SchedulerJobId, JobStatus)>, ClusterError>;
+    /// Whether the scheduler can take jobs now (its programs run, its controller answers); called
+    /// once before a sweep is submitted, so that a setup that cannot work fails before anything runs.
+    fn check(&self) -> Result<(), ClusterError> {
+        Ok(())
+    }
 }

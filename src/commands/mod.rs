@@ -11,6 +11,7 @@ mod job;
 mod logs;
 mod mlflow;
 mod models;
+mod preflight;
 mod recover;
 mod report;
 mod status;

@@ -1,6 +1,7 @@
 //! `kdgat submit`: builds the sweep request from the command line and the sweep file, plans it,
-//! and either prints the plan (`--dry-run`) or runs it to the end with the supervisor in this
-//! process, showing its progress; exit status 1 names the failed runs and their logs.
+//! and either prints the plan (`--dry-run`) or, once the data, the scheduler and the tracking server
+//! pass their checks (`preflight`), runs it to the end with the supervisor in this process, showing
+//! its progress; exit status 1 names the failed runs and their logs.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,6 +17,8 @@ use kdgat_tracking::TrackingConfig;
 use crate::cli::{GlobalArgs, GraphSource, SubmitArgs};
 use crate::error::UserError;
 use crate::output::outln;
+
+use super::preflight;
 use crate::progress::SweepDisplay;
 
 /// Plans the sweep, then prints or runs it.
@@ -34,11 +37,17 @@ pub fn run(global: &GlobalArgs, args: &SubmitArgs) -> anyhow::Result<()> {
     if args.dry_run {
         return print_dry_run(&dry_run(&plan, &decisions, &settings), args.json);
     }
+    preflight::data(&plan, &decisions, &catalog)?;
+    let scheduler = scheduler_for(&settings, &global.state_dir)?;
+    preflight::scheduler(scheduler.as_ref(), &settings, settings_file.as_deref())?;
     let tracking = TrackingConfig::from_env().map_err(invalid)?;
+    if let Some(config) = &tracking {
+        preflight::tracking(config)?;
+    }
     let store = Arc::new(super::db::open_store(&global.state_dir)?);
     let config = SessionConfig {
         store: store.clone(),
-        scheduler: scheduler_for(&settings, &global.state_dir)?,
+        scheduler,
         settings,
         exe: std::env::current_exe()?,
         export_path: super::db::default_export(&global.state_dir),

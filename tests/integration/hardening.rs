@@ -7,16 +7,14 @@
 
 #[path = "../../store/tests/support/mod.rs"]
 mod damaged_store;
-#[path = "../../tracking/tests/support/mod.rs"]
-mod fake_http;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::fake_http::{Reply, serve};
 use damaged_store::{cut_copy, write_big_store};
-use fake_http::{Reply, serve};
 use kdgat_store::Store;
 
 use crate::support::{kdgat, stderr, stdout, tiny_dataset};

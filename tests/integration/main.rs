@@ -3,6 +3,7 @@
 //! - `cli`: every subcommand's help, exit codes, `config`, `datasets`;
 //! - `data_stages`: ingest and graph construction on the real hcrl_sa captures;
 //! - `data_inputs`: bad and odd input files, on small captures written by the tests;
+//! - `errors`: each mistake on the way to a finished sweep, its cause line, fix line and exit status;
 //! - `hardening`: careless and hostile input: tracking setups that fail, secrets,
 //!   `db export`/`db query` limits, a damaged store, closed pipes, catalog names, skipped folders;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
@@ -18,7 +19,8 @@
 //! - `tracking`: MLflow tracking end to end: import and Python read-back, outages and lost replies
 //!   delivered exactly once, the MLflow UI in headless Chromium;
 //! - `training`: `kdgat job exec` on a synthetic cache, stopped by SIGTERM and resumed;
-//! - `support`: the `kdgat` command builder and the service gate.
+//! - `support`: the `kdgat` command builder and the service gate; `fake_http`: the tests' own
+//!   misbehaving HTTP server (tracking/tests/support), for faults a real MLflow cannot produce.
 //!
 //! `scripts/test.sh` starts SLURM and MLflow and sets `KDGAT_REQUIRE_SERVICES=1`, so there the service
 //! tests always run; a plain `cargo test` without the services reports them skipped.
@@ -26,6 +28,9 @@
 mod cli;
 mod data_inputs;
 mod data_stages;
+mod errors;
+#[path = "../../tracking/tests/support/mod.rs"]
+mod fake_http;
 mod hardening;
 mod real_mlflow;
 mod real_slurm;

@@ -137,13 +137,12 @@ impl TrackingError {
             TrackingError::Server {
                 status: 401 | 407, ..
             } => Some(
-                "the server refused the credentials: set MLFLOW_TRACKING_TOKEN, or \
-                 MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, to ones it accepts",
+                "set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and \
+                 MLFLOW_TRACKING_PASSWORD, to credentials the server accepts",
             ),
             TrackingError::Server { status: 403, .. } => Some(
-                "the server (or a proxy in front of it) forbids the request: check the \
-                 credentials (MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD) and their \
-                 permissions",
+                "give the credentials (MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and \
+                 MLFLOW_TRACKING_PASSWORD) the permission the server or its proxy asks for",
             ),
             TrackingError::Server { status, code, .. } if code.is_empty() && *status < 500 => {
                 Some(NOT_MLFLOW)

@@ -1,7 +1,8 @@
 //! The Tracking actor: drives the existing exactly-once outbox drain (`kdgat_tracking::Drainer`)
 //! when MLflow is configured. It drains on every nudge and on a timer; drains never overlap; a
 //! server that does not answer leaves everything queued for the next one. `Flush` drains until the
-//! queue is empty or the server stops answering, and replies with what is left.
+//! queue is empty or a drain fails (the server does not answer, or refuses), and replies with what
+//! is left: a shutdown never waits for a server that is down.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,8 +43,13 @@ pub enum TrackingMsg {
     Drain,
     /// Drain, then reply with the operations still queued.
     Flush(RpcReplyPort<usize>),
-    /// A drain ended, with the operations still queued.
-    Drained(usize),
+    /// A drain ended, with the operations still queued and whether it failed.
+    Drained {
+        /// Operations still queued.
+        pending: usize,
+        /// Whether the drain stopped on an error (nothing more can be delivered now).
+        failed: bool,
+    },
 }
 
 impl Actor for TrackingActor {
@@ -80,9 +86,11 @@ impl Actor for TrackingActor {
                 state.waiting.push(reply);
                 start_drain(&myself, state);
             }
-            TrackingMsg::Drained(pending) => {
+            TrackingMsg::Drained { pending, failed } => {
                 state.draining = false;
-                if state.again {
+                // A failed drain answers a flush at once: the next would wait on the server.
+                let flushing = !state.waiting.is_empty();
+                if state.again && !(failed && flushing) {
                     start_drain(&myself, state);
                 } else {
                     for reply in state.waiting.drain(..) {
@@ -107,15 +115,16 @@ fn start_drain(myself: &ActorRef<TrackingMsg>, state: &mut TrackingState) {
     let handle = tokio::runtime::Handle::current();
     let myself = myself.clone();
     tokio::spawn(async move {
-        let pending = blocking(move || {
+        let (pending, failed) = blocking(move || {
             let mut drainer = Drainer::new(&client, &store, &experiment, utc_now_iso8601);
-            if let Err(e) = handle.block_on(drainer.drain()) {
+            let result = handle.block_on(drainer.drain());
+            if let Err(e) = &result {
                 tracing::warn!("MLflow delivery paused, operations stay queued: {e}");
             }
-            store.outbox().map_or(0, |o| o.len())
+            (store.outbox().map_or(0, |o| o.len()), result.is_err())
         })
         .await
-        .unwrap_or(0);
-        let _ = myself.cast(TrackingMsg::Drained(pending));
+        .unwrap_or((0, true));
+        let _ = myself.cast(TrackingMsg::Drained { pending, failed });
     });
 }

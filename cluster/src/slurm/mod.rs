@@ -153,6 +153,12 @@ impl SlurmScheduler {
 }
 
 impl Scheduler for SlurmScheduler {
+    /// One squeue of this user's jobs: it runs only when the client is installed, configured and
+    /// reaches the controller.
+    fn check(&self) -> Result<(), ClusterError> {
+        self.squeue(&[]).map(drop)
+    }
+
     fn submit(&self, spec: &BatchJobSpec) -> Result<SchedulerJobId, ClusterError> {
         let script = render_sbatch_script(spec)?;
         let io = |path: PathBuf| move |source| ClusterError::Io { path, source };
