@@ -27,10 +27,19 @@ job_command = ["bash", "$job"]
 max_running = $JOBS
 TOML
 datasets=(hcrl_ch hcrl_sa set_01 set_02 set_03 set_04)
+# The trivial stages read no captures, but submit checks that each dataset has some: one empty
+# capture file each.
+stub_data() { # data root
+    for dataset in "${datasets[@]}"; do
+        mkdir -p "$1/automotive/$dataset/train_01_attack_free"
+        : > "$1/automotive/$dataset/train_01_attack_free/stub.csv"
+    done
+}
 
 kdgat_once() { # n
     local dir=$work/kdgat-$1
     mkdir -p "$dir"
+    stub_data "$dir/data"
     /usr/bin/time -f "%e %M" -o "$dir/time" \
         "$kdgat" --state-dir "$dir/state" --data-root "$dir/data" submit "${datasets[@]}" \
         --cluster-config "$work/cluster.toml" --runs-dir "$dir/runs" --cache-root "$dir/cache" \
