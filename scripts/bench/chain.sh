@@ -18,7 +18,7 @@ EPISODES="${EPISODES:-500}"
 SHARED="${KDGAT_SHARED:-$(cd .. && pwd)/shared}"
 bash scripts/install-libtorch.sh >/dev/null
 cargo build --locked --release 2>/dev/null
-kdgat=$PWD/target/release/kdgat
+kdgat=$(realpath "${CARGO_TARGET_DIR:-target}/release/kdgat")
 work=/var/tmp/kdgat/bench/chain
 rm -rf "$work/runs" "$work/state"
 mkdir -p "$work"

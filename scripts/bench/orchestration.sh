@@ -15,7 +15,7 @@ JOBS="${JOBS:-4}"
 REPEATS="${REPEATS:-3}"
 export TRIVIAL_SECONDS="${TRIVIAL_SECONDS:-1}"
 cargo build --locked --release --quiet
-kdgat=$PWD/target/release/kdgat
+kdgat=$(realpath "${CARGO_TARGET_DIR:-target}/release/kdgat")
 job=$PWD/scripts/bench/trivial_job.sh
 work=/var/tmp/kdgat/bench/orchestration
 rm -rf "$work"

@@ -9,7 +9,7 @@ EPOCHS="${EPOCHS:-30}"
 SHARED="${KDGAT_SHARED:-$(cd .. && pwd)/shared}"
 bash scripts/install-libtorch.sh >/dev/null
 cargo build --locked --release 2>/dev/null
-kdgat=target/release/kdgat
+kdgat="${CARGO_TARGET_DIR:-target}/release/kdgat"
 work=/var/tmp/kdgat/bench/quality
 mkdir -p "$work"
 "$kdgat" --data-root "$SHARED/data" graphs hcrl_sa --cache-root "$work/cache" >/dev/null

@@ -13,7 +13,7 @@ SHARED="${KDGAT_SHARED:-$(cd .. && pwd)/shared}"
 python=$(bash scripts/install-pyg.sh)
 bash scripts/install-libtorch.sh >/dev/null
 cargo build --locked --release 2>/dev/null
-kdgat=target/release/kdgat
+kdgat="${CARGO_TARGET_DIR:-target}/release/kdgat"
 work=/var/tmp/kdgat/bench/training
 mkdir -p "$work"
 "$kdgat" --data-root "$SHARED/data" graphs hcrl_sa --legacy --cache-root "$work/cache" >/dev/null
