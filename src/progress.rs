@@ -182,3 +182,29 @@ fn style(template: &str) -> ProgressStyle {
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
 }
+
+/// A spinner with a message and the time spent, on standard error when it is a terminal, for work
+/// in the foreground that reports only when it is done (ingest, the graph cache); nothing
+/// otherwise. It is cleared when dropped.
+pub struct Working(Option<ProgressBar>);
+
+impl Working {
+    /// Starts showing `message`.
+    pub fn new(message: String) -> Working {
+        Working(std::io::stderr().is_terminal().then(|| {
+            let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            spinner.set_style(style("{spinner} {msg} {elapsed}"));
+            spinner.set_message(message);
+            spinner.enable_steady_tick(Duration::from_millis(120));
+            spinner
+        }))
+    }
+}
+
+impl Drop for Working {
+    fn drop(&mut self) {
+        if let Some(spinner) = &self.0 {
+            spinner.finish_and_clear();
+        }
+    }
+}

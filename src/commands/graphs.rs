@@ -11,6 +11,7 @@ use crate::cli::{
 };
 use crate::error::UserError;
 use crate::output::outln;
+use crate::progress::Working;
 
 /// Runs `graphs` or `graphs show`.
 pub fn run(global: &GlobalArgs, args: &GraphsArgs) -> anyhow::Result<()> {
@@ -57,8 +58,10 @@ pub(super) fn build(
 ) -> anyhow::Result<()> {
     let catalog = super::load_catalog(global)?;
     let entry = super::dataset(&catalog, name)?;
+    let working = Working::new(format!("graphs of {name}"));
     let report =
         ensure_cache(name, entry, &options(global, input), dir, force).map_err(ensure_error)?;
+    drop(working);
     for skipped in &report.skipped {
         tracing::warn!("{name}: {skipped}");
     }

@@ -9,6 +9,7 @@ use kdgat_jobs::ingest::{IngestError, IngestOptions, IngestReport, ingest_datase
 use crate::cli::{GlobalArgs, IngestArgs};
 use crate::error::UserError;
 use crate::output::outln;
+use crate::progress::Working;
 
 /// Converts the dataset(s) and prints what was written.
 pub fn run(global: &GlobalArgs, args: &IngestArgs) -> anyhow::Result<()> {
@@ -40,7 +41,9 @@ pub fn run(global: &GlobalArgs, args: &IngestArgs) -> anyhow::Result<()> {
     for name in &names {
         let entry = super::dataset(&catalog, name)?;
         let started = Instant::now();
+        let working = Working::new(format!("ingesting {name}"));
         let report = ingest_dataset(name, entry, &options).map_err(user_error)?;
+        drop(working);
         for warning in &report.warnings {
             tracing::warn!("{name}: {warning}");
         }
