@@ -40,15 +40,7 @@ for command in sbatch squeue sacct scontrol scancel; do
     printf '#!/bin/sh\necho %s >> %s/calls\nexec %s "$@"\n' "$command" "$work" "$real" > "$work/shims/$command"
     chmod +x "$work/shims/$command"
 done
-datasets=(hcrl_ch hcrl_sa set_01 set_02 set_03 set_04)
-# The trivial stages read no captures, but submit checks that each dataset has some: one empty
-# capture file each.
-stub_data() { # data root
-    for dataset in "${datasets[@]}"; do
-        mkdir -p "$1/automotive/$dataset/train_01_attack_free"
-        : > "$1/automotive/$dataset/train_01_attack_free/stub.csv"
-    done
-}
+source scripts/bench/dag_lib.sh
 
 kdgat_once() { # n
     local dir=$work/kdgat-$1
