@@ -1,9 +1,12 @@
 //! `kdgat logs RUN [--attempt N] [--stderr] [--follow]`: finds the attempt in the project database
-//! and prints its log, or follows it until the database says the attempt ended.
+//! and prints its log, or follows it until the database says the attempt ended. The database is
+//! refreshed from the store once; while following, the export that the supervisor running the
+//! attempt keeps current is only read.
 
 use std::time::Duration;
 
 use kdgat_actors::logs::{LogStream, copy_from, follow};
+use kdgat_store::Analytics;
 
 use crate::cli::{GlobalArgs, LogsArgs};
 use crate::error::UserError;
@@ -36,10 +39,10 @@ pub fn run(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<()> {
     let path = stream.path(&place.dir);
     let mut out = std::io::stdout().lock();
     let printed = if args.follow && !place.ended {
-        let (run, attempt) = (args.run.clone(), place.attempt);
+        let export = super::db::default_export(&global.state_dir);
         follow(&path, &mut out, POLL, || {
-            let now = super::db::analytics(global)
-                .and_then(|db| Ok(db.attempt_place(&run, Some(attempt))?))
+            let now = Analytics::open(&export)
+                .and_then(|db| db.attempt_place(&args.run, Some(place.attempt)))
                 .map_err(std::io::Error::other)?;
             Ok(now.is_none_or(|p| p.ended))
         })

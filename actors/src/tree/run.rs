@@ -19,11 +19,11 @@ use super::run_io::{find, follow, submit, unwatch, watch};
 use super::scheduler::SchedulerMsg;
 use super::shared::{Progress, Shared, blocking};
 use super::stage::StageMsg;
+use crate::machine::{AttemptEnd, Effect, Input, Outcome, Phase, RunMachine, classify};
+use crate::plan::{Plan, PlannedRun};
 
 /// How often a running attempt's events are read when the scheduler polls less often (SLURM).
 const EVENTS_EVERY: Duration = Duration::from_secs(1);
-use crate::machine::{AttemptEnd, Effect, Input, Outcome, Phase, RunMachine, classify};
-use crate::plan::{Plan, PlannedRun};
 
 /// The Run actor.
 pub struct RunActor;
