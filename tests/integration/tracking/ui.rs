@@ -9,10 +9,18 @@ use std::process::Command;
 use super::{sync, unique, write_run_tree};
 use crate::support::service;
 
-/// The page's visible text after its scripts ran (up to three tries, with more virtual time each).
+/// The page's visible text after its scripts ran. The UI renders its charts lazily, and on a
+/// machine busy with the rest of the suite one load can end before they appear, so a page gets up
+/// to six loads, with more virtual time each and a pause between them for the load to pass.
 fn page_text(chromium: &str, url: &str, expected: &[&str]) -> String {
     let mut text = String::new();
-    for budget in [15_000, 30_000, 60_000] {
+    for (attempt, budget) in [15_000, 30_000, 60_000, 60_000, 90_000, 120_000]
+        .into_iter()
+        .enumerate()
+    {
+        if attempt > 0 {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        }
         let profile = tempfile::tempdir().unwrap();
         let out = headless(chromium, profile.path(), budget)
             .arg("--dump-dom")
