@@ -71,15 +71,19 @@ pub enum Command {
     Synth(SynthArgs),
     /// Print a model's parameter count and tensors for a preset
     Models(ModelsArgs),
-    /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG, run
-    /// to the end in this process (local executor or SLURM, as the cluster config says)
+    /// Launch a sweep: datasets × variants × config overrides, expanded into the stage DAG; handed
+    /// to the daemon when one runs, else run to the end in this process (local executor or SLURM,
+    /// as the cluster config says)
     Submit(SubmitArgs),
-    /// Run the cluster supervisor: submit and follow batch jobs, recover, ship tracking data
-    Daemon(PendingArgs),
+    /// The cluster supervisor as a daemon: it takes the sweeps `kdgat submit` hands it and drives
+    /// their batch jobs to the end, shipping tracking data, after you log out
+    #[command(subcommand)]
+    Daemon(DaemonCommand),
     /// Show the state of sweeps, runs and attempts
     Status(StatusArgs),
-    /// Cancel a run or a whole sweep, and its batch jobs
-    Cancel(PendingArgs),
+    /// Cancel a sweep, or a run and the runs after it, through the daemon; returns once their batch
+    /// jobs have ended
+    Cancel(CancelArgs),
     /// Print a run's batch job output (its latest attempt's stdout, or stderr), or follow it
     Logs(LogsArgs),
     /// Write one self-contained HTML report of the runs: evaluation beside the reference's figures,
@@ -500,6 +504,10 @@ pub struct SubmitArgs {
     /// Print the plan (runs, dependencies, resources, estimated GPU-hours) and submit nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// When a daemon takes the sweep: follow it to its end with progress bars (Ctrl-C stops
+    /// following, not the sweep). Without a daemon the sweep always runs in this process to its end
+    #[arg(long)]
+    pub wait: bool,
     /// Print JSON (the plan with --dry-run, else the outcome)
     #[arg(long)]
     pub json: bool,
@@ -507,6 +515,40 @@ pub struct SubmitArgs {
     /// where kdgat fixed it
     #[command(flatten)]
     pub input: GraphInputArgs,
+}
+
+/// `kdgat daemon`.
+#[derive(Debug, Subcommand)]
+pub enum DaemonCommand {
+    /// Start the state directory's daemon in the background (its log: <state dir>/daemon.log)
+    Start(DaemonStartArgs),
+    /// Stop it: it writes the project database and delivers tracking data; batch jobs keep running
+    /// and the next daemon takes them up
+    Stop,
+    /// Whether it runs: pid, scheduler, tracking server, active sweeps
+    Status {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `kdgat daemon start`.
+#[derive(Debug, Args)]
+pub struct DaemonStartArgs {
+    /// Stay in the foreground, logging to stderr (for systemd or tmux)
+    #[arg(long)]
+    pub foreground: bool,
+    /// Cluster configuration (TOML) [default: <state dir>/cluster.toml if present, else the local executor]
+    #[arg(long, value_name = "FILE", env = "KDGAT_CLUSTER_CONFIG")]
+    pub cluster_config: Option<PathBuf>,
+}
+
+/// `kdgat cancel`.
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// A sweep's name, or a run id (`kdgat status` lists them)
+    pub target: String,
 }
 
 /// `kdgat status`.
@@ -617,13 +659,4 @@ pub struct JobSpecArgs {
     /// Where to write it [default: <run dir>/spec.json]
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-}
-
-/// Arguments of a command that is not available yet: they are accepted so that `--help` works and
-/// the command can say plainly that it is not built.
-#[derive(Debug, Args)]
-pub struct PendingArgs {
-    /// Arguments (this command is not available yet)
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub args: Vec<String>,
 }

@@ -88,12 +88,22 @@ pub enum UserError {
         #[source]
         source: TrackingError,
     },
-    /// A command that exists but is not built yet.
-    #[error("`kdgat {command}` is not available in this version yet")]
+    /// A command this build leaves out (built without the `train` feature).
+    #[cfg_attr(feature = "train", allow(dead_code))]
+    #[error("`kdgat {command}` is not available in this build")]
     NotAvailable {
         /// The command.
         command: &'static str,
     },
+    /// The command needs the state directory's daemon, and none runs.
+    #[error("no daemon runs for state directory {}", state_dir.display())]
+    NoDaemon {
+        /// The state directory.
+        state_dir: PathBuf,
+    },
+    /// The daemon could not be started, reached or refused the request.
+    #[error(transparent)]
+    Daemon(#[from] kdgat_actors::daemon::DaemonError),
 }
 
 impl UserError {
@@ -101,6 +111,7 @@ impl UserError {
     pub fn exit_code(&self) -> u8 {
         match self {
             UserError::NotAvailable { .. }
+            | UserError::NoDaemon { .. }
             | UserError::NotConfigured { .. }
             | UserError::Slurm { .. } => exit_code::NOT_AVAILABLE,
             _ => exit_code::INVALID_INPUT,

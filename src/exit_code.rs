@@ -7,8 +7,8 @@ pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// The input was invalid: a config field, a catalog, a dataset name, a data file.
 pub const INVALID_INPUT: u8 = 3;
-/// The command exists but is not available in this version yet, or a service it needs (SLURM) is
-/// not set up here.
+/// The command is not in this build, or a service it needs (SLURM, the daemon) is not set up or
+/// running here.
 pub const NOT_AVAILABLE: u8 = 4;
 
 /// A job stopped on SIGUSR2/SIGTERM after writing a resumable checkpoint (`EX_TEMPFAIL`); running it

@@ -1,6 +1,6 @@
 //! The `fix:` line under an error or warning: for each mistake met between a new machine and a
 //! finished sweep (no data, an unknown dataset, SLURM missing or unreachable, MLflow unreachable or
-//! refusing the credentials, a bad override), one concrete thing to do — a command or a setting.
+//! refusing the credentials, a bad override, no daemon), one concrete thing to do — a command or a setting.
 //! This is the one place those fixes are written; [`crate::error`] prints them under the cause.
 //! Errors without a known fix get none (their cause is the whole message).
 
@@ -89,6 +89,11 @@ fn user(e: &UserError) -> Option<String> {
             ))
         }
         UserError::Tracking { source, .. } => tracking(source),
+        UserError::NoDaemon { .. } => Some(
+            "`kdgat daemon start` starts one (with the same --state-dir); a sweep submitted without \
+             a daemon runs in its own terminal, where Ctrl-C cancels it"
+                .into(),
+        ),
         _ => None,
     }
 }

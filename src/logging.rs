@@ -1,4 +1,5 @@
-//! Log output to stderr through `tracing`: warnings by default, more with `-v`, `RUST_LOG` wins.
+//! Log output to stderr through `tracing`: warnings by default (a daemon's log: information), more
+//! with `-v`, `RUST_LOG` wins.
 //! Colours only when stderr is a terminal and `NO_COLOR` is unset: a log file or a pipe gets plain
 //! text.
 
@@ -6,9 +7,10 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber.
-pub fn init(verbose: u8) {
+/// Installs the global subscriber; a daemon (`daemon`) logs what it does by default.
+pub fn init(verbose: u8, daemon: bool) {
     let default = match verbose {
+        0 if daemon => "info",
         0 => "warn",
         1 => "debug",
         _ => "trace",

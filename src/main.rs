@@ -20,7 +20,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    logging::init(cli.global.verbose);
+    let daemon =
+        matches!(&cli.command, cli::Command::Daemon(cli::DaemonCommand::Start(a)) if a.foreground);
+    logging::init(cli.global.verbose, daemon);
     match commands::dispatch(cli) {
         Ok(()) => ExitCode::from(exit_code::SUCCESS),
         Err(err) => error::report(&err),

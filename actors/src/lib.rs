@@ -4,8 +4,9 @@
 //!
 //! Glossary: a *run* is one stage for one dataset and variant; an *attempt* is one execution of it,
 //! i.e. one batch job (SLURM) or one child process (local executor); a *sweep* is the runs one
-//! `kdgat submit` launched, planned by [`plan`].
+//! `kdgat submit` launched, planned by [`plan`]. A [`daemon`] hosts the tree beyond one command.
 
+pub mod daemon;
 pub mod import;
 pub mod logs;
 pub mod machine;

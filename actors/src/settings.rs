@@ -46,6 +46,16 @@ pub enum SchedulerKind {
     Slurm,
 }
 
+impl SchedulerKind {
+    /// `local` or `slurm`, as the settings file spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchedulerKind::Local => "local",
+            SchedulerKind::Slurm => "slurm",
+        }
+    }
+}
+
 /// The local executor's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

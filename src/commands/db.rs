@@ -129,14 +129,23 @@ pub fn default_export(state_dir: &Path) -> PathBuf {
 }
 
 /// The project database for reading: refreshed from the store, or — while a daemon holds the store —
-/// the export it keeps current.
+/// the export it writes on request (or that the `kdgat submit` holding it keeps current).
 pub fn analytics(global: &GlobalArgs) -> anyhow::Result<Analytics> {
     let path = default_export(&global.state_dir);
     match open_store(&global.state_dir) {
         Ok(store) => export_sqlite(&store, &path)?,
-        Err(StoreError::Locked { .. }) if path.is_file() => {
+        Err(locked @ StoreError::Locked { .. }) => {
+            // A daemon writes it now; a `kdgat submit` running in its own process keeps it current.
+            if let Some((daemon, _)) = super::daemon::connect(&global.state_dir)? {
+                daemon
+                    .request(&kdgat_actors::daemon::Request::Export)
+                    .map_err(UserError::from)?;
+            }
+            if !path.is_file() {
+                return Err(locked.into());
+            }
             tracing::info!(
-                "the store is held by a daemon; reading its export {}",
+                "the store is held by another process; reading its export {}",
                 path.display()
             );
         }

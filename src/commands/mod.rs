@@ -1,8 +1,10 @@
 //! One module per subcommand; this file only routes.
 
 mod analytics;
+mod cancel;
 mod completions;
 mod config;
+mod daemon;
 mod datasets;
 mod db;
 mod graphs;
@@ -16,6 +18,7 @@ mod recover;
 mod report;
 mod status;
 mod submit;
+mod supervisor;
 mod synth;
 
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
@@ -38,7 +41,6 @@ fn dataset<'a>(catalog: &'a Catalog, name: &str) -> Result<&'a DatasetEntry, Use
 
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let not_available = |command| Err(UserError::NotAvailable { command }.into());
     match cli.command {
         Command::Datasets(args) => datasets::run(&cli.global, &args),
         Command::Config(command) => config::run(command),
@@ -47,9 +49,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Synth(args) => synth::run(&cli.global, &args),
         Command::Models(args) => models::run(&args),
         Command::Submit(args) => submit::run(&cli.global, &args),
-        Command::Daemon(_) => not_available("daemon"),
+        Command::Daemon(command) => daemon::run(&cli.global, command),
         Command::Status(args) => status::run(&cli.global, &args),
-        Command::Cancel(_) => not_available("cancel"),
+        Command::Cancel(args) => cancel::run(&cli.global, &args),
         Command::Logs(args) => logs::run(&cli.global, &args),
         Command::Recover(args) => recover::run(&cli.global, &args),
         Command::Report(args) => report::run(&args),

@@ -1,64 +1,61 @@
 //! `kdgat submit`: builds the sweep request from the command line and the sweep file, plans it,
-//! and either prints the plan (`--dry-run`) or, once the data, the scheduler and the tracking server
-//! pass their checks (`preflight`), runs it to the end with the supervisor in this process, showing
-//! its progress; exit status 1 names the failed runs and their logs.
+//! and either prints the plan (`--dry-run`), hands it to the state directory's daemon when one runs
+//! (following it with `--wait`), or — once the scheduler and the tracking server pass their checks
+//! (`preflight`) — runs it to the end with the supervisor in this process, showing its progress.
+//! Exit status 1 names the failed runs and their logs.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use kdgat_actors::machine::{Limits, Outcome};
+use kdgat_actors::daemon::{DaemonClient, DaemonInfo, Request};
+use kdgat_actors::machine::Outcome;
 use kdgat_actors::plan::{self, SweepFile, SweepRequest, check_name, dry_run, parse_sets};
-use kdgat_actors::settings::Settings;
-use kdgat_actors::tree::{Session, SessionConfig, SweepSubmission, scheduler_for};
+use kdgat_actors::tree::{Session, SweepSubmission};
+use kdgat_cluster::STDERR_FILE;
 use kdgat_jobs::config::Variant;
 use kdgat_jobs::timestamp::utc_now_iso8601;
-use kdgat_tracking::TrackingConfig;
+use kdgat_store::Analytics;
 
 use crate::cli::{GlobalArgs, GraphSource, SubmitArgs};
-use crate::error::UserError;
+use crate::error::{UserError, warn};
 use crate::output::outln;
 
-use super::preflight;
+use super::{preflight, supervisor};
 use crate::progress::SweepDisplay;
 
-/// Plans the sweep, then prints or runs it.
+/// Plans the sweep, then prints it, hands it to the daemon, or runs it.
 pub fn run(global: &GlobalArgs, args: &SubmitArgs) -> anyhow::Result<()> {
     let catalog = super::load_catalog(global)?;
     let request = request(global, args)?;
     let known: Vec<&str> = catalog.names().collect();
     let plan = plan::plan(&request, &known).map_err(invalid)?;
-    let settings_file = args.cluster_config.clone().or_else(|| {
-        let default = global.state_dir.join("cluster.toml");
-        default.is_file().then_some(default)
-    });
-    let settings = Settings::load(settings_file.as_deref()).map_err(invalid)?;
+    let settings_file = supervisor::settings_file(global, args.cluster_config.as_deref());
+    let settings = supervisor::settings(settings_file.as_deref())?;
     let observed = plan::observe(&plan, &catalog);
     let decisions = plan::decide(&plan, &observed, request.force);
     if args.dry_run {
         return print_dry_run(&dry_run(&plan, &decisions, &settings), args.json);
     }
     preflight::data(&plan, &decisions, &catalog)?;
-    let scheduler = scheduler_for(&settings, &global.state_dir)?;
-    preflight::scheduler(scheduler.as_ref(), &settings, settings_file.as_deref())?;
-    let tracking = TrackingConfig::from_env().map_err(invalid)?;
-    if let Some(config) = &tracking {
-        preflight::tracking(config)?;
-    }
-    let store = Arc::new(super::db::open_store(&global.state_dir)?);
-    let config = SessionConfig {
-        store: store.clone(),
-        scheduler,
-        settings,
-        exe: std::env::current_exe()?,
-        export_path: super::db::default_export(&global.state_dir),
-        tracking,
-        limits: Limits::default(),
-    };
     let submission = SweepSubmission {
         plan,
         decisions,
         description: std::env::args().collect::<Vec<_>>().join(" "),
     };
+    if let Some((daemon, info)) =
+        DaemonClient::connect(&global.state_dir).map_err(UserError::from)?
+    {
+        if args.cluster_config.is_some() && info.scheduler != settings.scheduler.name() {
+            warn(&anyhow::anyhow!(
+                "the daemon (pid {}) runs the {} scheduler, which takes this sweep; its cluster \
+                 config, not this command's, applies",
+                info.pid,
+                info.scheduler
+            ));
+        }
+        return hand_over(global, &daemon, &info, submission, args);
+    }
+    let config = supervisor::checked_config(global, settings, settings_file.as_deref())?;
+    let store = config.store.clone();
     let sweep = request.name.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -79,7 +76,58 @@ pub fn run(global: &GlobalArgs, args: &SubmitArgs) -> anyhow::Result<()> {
         let pending = session.shutdown().await;
         anyhow::Ok((outcomes.unwrap_or_default(), pending))
     })?;
-    report(&store, &sweep, &outcomes, pending, args.json)
+    report(&sweep, &outcomes, pending, args.json, |run| {
+        let attempts = store.attempts_of(run).ok()?;
+        Some(PathBuf::from(&attempts.last()?.attempt_dir))
+    })
+}
+
+/// Gives the sweep to the daemon; with `--wait`, follows it to its end.
+fn hand_over(
+    global: &GlobalArgs,
+    daemon: &DaemonClient,
+    info: &DaemonInfo,
+    submission: SweepSubmission,
+    args: &SubmitArgs,
+) -> anyhow::Result<()> {
+    let sweep = submission.plan.request.name.clone();
+    let accepted = daemon
+        .request(&Request::Submit {
+            submission: Box::new(submission),
+        })
+        .map_err(UserError::from)?;
+    if !args.wait {
+        if args.json {
+            outln!(
+                "{}",
+                serde_json::json!({ "sweep": sweep, "state": "active", "daemon_pid": info.pid })
+            )?;
+        } else {
+            outln!(
+                "{accepted}; the daemon (pid {}, {} scheduler) drives it",
+                info.pid,
+                info.scheduler
+            )?;
+            outln!(
+                "  follow it: kdgat status {sweep}    stop it: kdgat cancel {sweep}    its log: {}",
+                info.log.display()
+            )?;
+        }
+        return Ok(());
+    }
+    let mut display = SweepDisplay::new();
+    display.note(&format!(
+        "{accepted}; following it (Ctrl-C stops following; the daemon goes on)"
+    ));
+    let outcomes = daemon
+        .follow(&sweep, |p| display.show(p))
+        .map_err(UserError::from)?;
+    drop(display);
+    daemon.request(&Request::Export).map_err(UserError::from)?;
+    let db = Analytics::open(&super::db::default_export(&global.state_dir))?;
+    report(&sweep, &outcomes, 0, args.json, |run| {
+        Some(db.attempt_place(run, None).ok()??.dir)
+    })
 }
 
 /// The request of the command line and the sweep file (the command line's values added after).
@@ -194,13 +242,14 @@ fn print_dry_run(d: &plan::DryRun, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints how the sweep ended; an error when a run failed, naming its logs.
+/// Prints how the sweep ended; an error when a run failed, naming its logs (`attempt_dir` finds a
+/// run's latest attempt directory).
 fn report(
-    store: &kdgat_store::Store,
     sweep: &str,
     outcomes: &[(String, Outcome)],
     pending: usize,
     json: bool,
+    attempt_dir: impl Fn(&str) -> Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let failed: Vec<(&String, &String)> = outcomes
         .iter()
@@ -241,14 +290,10 @@ fn report(
     }
     let mut lines = Vec::new();
     for (run, why) in &failed {
-        let log = store
-            .attempts_of(run)
-            .ok()
-            .and_then(|a| {
-                a.last()
-                    .map(|a| format!("{}/{}", a.attempt_dir, kdgat_cluster::STDERR_FILE))
-            })
-            .unwrap_or_else(|| "no attempt was made".into());
+        let log = attempt_dir(run).map_or_else(
+            || "no attempt was made".into(),
+            |dir| dir.join(STDERR_FILE).display().to_string(),
+        );
         lines.push(format!("  {run}: {why}\n    log: {log}"));
     }
     anyhow::bail!("{} runs failed:\n{}", failed.len(), lines.join("\n"))

@@ -85,16 +85,26 @@ fn completions_cover_every_subcommand_and_complete_in_bash() {
 }
 
 #[test]
-fn commands_not_built_yet_say_so_and_fail() {
-    for args in [&["daemon"][..], &["cancel", "x"]] {
+fn commands_that_need_the_daemon_say_none_runs_and_how_to_start_one() {
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    for args in [
+        &["--state-dir", state_dir, "daemon", "status"][..],
+        &["--state-dir", state_dir, "cancel", "x"],
+    ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(4), "{args:?}");
+        let err = stderr(&out);
         assert!(
-            stderr(&out).contains("is not available in this version yet"),
-            "{}",
-            stderr(&out)
+            err.contains(&format!(
+                "error: no daemon runs for state directory {state_dir}"
+            )) && err.contains("  fix: `kdgat daemon start` starts one"),
+            "{err}"
         );
     }
+    let out = run(&["--state-dir", state_dir, "daemon", "stop"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no daemon runs"), "{}", stdout(&out));
 }
 
 #[test]

@@ -26,6 +26,7 @@
 //! tests always run; a plain `cargo test` without the services reports them skipped.
 
 mod cli;
+mod daemon;
 mod data_inputs;
 mod data_stages;
 mod errors;

@@ -1,10 +1,13 @@
 //! The gate of a dataset's DAG, pure: which runs may start (every run they depend on complete) and
-//! which never will (one failed or was cancelled), as runs end. Each run is released once.
+//! which never will (one failed: the run fails; one was cancelled: it is cancelled too), as runs
+//! end. Each run is released once.
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 /// How a run ended, as the DAG cares.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     /// Finished (or up to date).
     Complete,
@@ -19,13 +22,15 @@ pub enum Outcome {
 pub enum Gate {
     /// Start this run: everything it depends on is complete.
     Start(String),
-    /// This run will never start: the first run it depends on that did not complete, and why.
+    /// This run will never start: the first run it depends on that failed, and why.
     Blocked {
         /// The run.
         run: String,
-        /// Why (`{dep} failed`, `{dep} was cancelled`).
+        /// Why (`{dep} failed`).
         why: String,
     },
+    /// This run is cancelled with a run it depends on.
+    Cancelled(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,21 +97,27 @@ impl Dag {
                     match self.nodes.get(dep) {
                         Some(Node::Ended(Outcome::Complete)) | None => {}
                         Some(Node::Ended(Outcome::Failed(_))) => {
-                            blocked.get_or_insert(format!("{dep} failed"));
+                            blocked.get_or_insert(Some(format!("{dep} failed")));
                         }
                         Some(Node::Ended(Outcome::Cancelled)) => {
-                            blocked.get_or_insert(format!("{dep} was cancelled"));
+                            blocked.get_or_insert(None);
                         }
                         Some(_) => ready = false,
                     }
                 }
                 if let Some(why) = blocked {
-                    gates.push(Gate::Blocked {
-                        run: run.clone(),
-                        why: why.clone(),
-                    });
-                    self.nodes
-                        .insert(run.clone(), Node::Ended(Outcome::Failed(why)));
+                    let (gate, outcome) = match why {
+                        Some(why) => (
+                            Gate::Blocked {
+                                run: run.clone(),
+                                why: why.clone(),
+                            },
+                            Outcome::Failed(why),
+                        ),
+                        None => (Gate::Cancelled(run.clone()), Outcome::Cancelled),
+                    };
+                    gates.push(gate);
+                    self.nodes.insert(run.clone(), Node::Ended(outcome));
                     changed = true;
                 } else if ready {
                     gates.push(Gate::Start(run.clone()));
@@ -211,13 +222,14 @@ mod tests {
         assert_eq!(dag.release(), [start("ae_kd")], "cur is already running");
         assert_eq!(
             dag.ended("cur", Outcome::Cancelled),
-            [Gate::Blocked {
-                run: "cur_kd".into(),
-                why: "cur was cancelled".into()
-            }],
-            "blocked at once, without waiting for ae_kd"
+            [Gate::Cancelled("cur_kd".into())],
+            "cancelled with cur at once, without waiting for ae_kd"
         );
         assert!(dag.ended("ae_kd", Outcome::Complete).is_empty());
         assert!(dag.is_done());
+        assert_eq!(
+            dag.outcomes().last(),
+            Some(&("cur_kd", Some(&Outcome::Cancelled)))
+        );
     }
 }

@@ -84,7 +84,7 @@ pub fn dry_run(
         .sum();
     DryRun {
         sweep: plan.request.name.clone(),
-        scheduler: format!("{:?}", settings.scheduler).to_lowercase(),
+        scheduler: settings.scheduler.name().to_string(),
         up_to_date: runs.len() - to_run,
         runs,
         to_run,

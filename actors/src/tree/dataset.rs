@@ -14,6 +14,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 use super::restart::Children;
 use super::shared::{Shared, blocking};
 use super::stage::{StageActor, StageArgs, StageMsg};
+use super::submission::stored_outcome;
 use super::sweep::SweepMsg;
 use crate::machine::{Dag, Gate, Outcome};
 use crate::plan::{Freshness, Plan, PlannedRun};
@@ -47,6 +48,8 @@ pub struct DatasetState {
     awaiting: std::collections::BTreeSet<String>,
     /// Runs blocked by a failure upstream, and why.
     blocked: BTreeMap<String, String>,
+    /// Runs cancelled by the user or with a run they depend on.
+    cancelled_runs: std::collections::BTreeSet<String>,
     cancelled: bool,
 }
 
@@ -56,6 +59,8 @@ pub enum DatasetMsg {
     RunEnded(String, Outcome),
     /// Cancel every run of the dataset.
     Cancel,
+    /// Cancel one run (the runs after it are cancelled as it ends).
+    CancelRun(String),
     /// Rebuild a stage's actor (after a failure's backoff).
     Restart(String),
 }
@@ -96,6 +101,7 @@ impl Actor for DatasetActor {
             stage_of: BTreeMap::new(),
             awaiting: std::collections::BTreeSet::new(),
             blocked: BTreeMap::new(),
+            cancelled_runs: std::collections::BTreeSet::new(),
             cancelled: false,
             args,
         };
@@ -137,6 +143,16 @@ impl Actor for DatasetActor {
                 state.cancelled = true;
                 for stage in state.stages.values() {
                     let _ = stage.cast(StageMsg::Cancel);
+                }
+            }
+            DatasetMsg::CancelRun(run) => {
+                let over = state
+                    .dag
+                    .outcomes()
+                    .iter()
+                    .any(|(r, o)| *r == run && o.is_some());
+                if !over {
+                    dispatch(state, vec![Gate::Cancelled(run)]);
                 }
             }
             DatasetMsg::Restart(stage) => restart_stage(&myself, state, &stage).await?,
@@ -230,6 +246,7 @@ async fn restart_stage(
                 run,
                 why: why.clone(),
             },
+            None if state.cancelled_runs.contains(&run) => Gate::Cancelled(run),
             None => Gate::Start(run),
         };
         dispatch(state, vec![gate]);
@@ -263,18 +280,12 @@ async fn stored_states(
         if record.sweep_id.as_deref() != Some(sweep.as_str()) {
             continue;
         }
-        match record.status {
-            RunStatus::Complete => {
-                ended.insert(record.run_id, Outcome::Complete);
+        match stored_outcome(record.status) {
+            Some(outcome) => {
+                ended.insert(record.run_id, outcome);
             }
-            RunStatus::Failed => {
-                ended.insert(record.run_id, Outcome::Failed("failed".into()));
-            }
-            RunStatus::Cancelled => {
-                ended.insert(record.run_id, Outcome::Cancelled);
-            }
-            RunStatus::Running => started.push(record.run_id),
-            RunStatus::Pending | RunStatus::Unknown => {}
+            None if record.status == RunStatus::Running => started.push(record.run_id),
+            None => {}
         }
     }
     Ok((ended, started))
@@ -294,6 +305,10 @@ fn dispatch(state: &mut DatasetState, gates: Vec<Gate>) {
             Gate::Blocked { run, why } => {
                 state.blocked.insert(run.clone(), why.clone());
                 (run.clone(), StageMsg::Blocked(run, why))
+            }
+            Gate::Cancelled(run) => {
+                state.cancelled_runs.insert(run.clone());
+                (run.clone(), StageMsg::CancelRun(run))
             }
         };
         if let Some(stage) = state.stage_of.get(&run).and_then(|s| state.stages.get(s)) {

@@ -102,15 +102,22 @@ impl Session {
         })
     }
 
+    /// A handle that submits, cancels and exports while the session runs.
+    pub fn handle(&self) -> SessionHandle {
+        SessionHandle {
+            supervisor: self.supervisor.clone(),
+        }
+    }
+
+    /// The progress reports, taken away from [`Session::follow`] (which then hears nothing): for a
+    /// daemon, which fans them out to its followers.
+    pub fn take_progress(&mut self) -> UnboundedReceiver<Progress> {
+        std::mem::replace(&mut self.progress, unbounded_channel().1)
+    }
+
     /// Records and starts a sweep.
     pub async fn submit(&self, submission: SweepSubmission) -> Result<(), String> {
-        ractor::call_t!(
-            self.supervisor,
-            SupervisorMsg::Submit,
-            60_000,
-            Box::new(submission)
-        )
-        .map_err(|e| e.to_string())?
+        self.handle().submit(submission).await
     }
 
     /// Follows `sweep` to its end: every report goes to `show`; when `cancel` completes (Ctrl-C,
@@ -129,11 +136,10 @@ impl Session {
                 report = self.progress.recv() => {
                     let report = report?;
                     show(&report);
-                    if let Progress::SweepEnded { sweep: ended, outcomes } = report {
-                        if ended == sweep {
+                    if let Progress::SweepEnded { sweep: ended, outcomes } = report
+                        && ended == sweep {
                             return Some(outcomes);
                         }
-                    }
                 }
                 () = &mut cancel, if !cancelled => {
                     cancelled = true;
@@ -145,9 +151,7 @@ impl Session {
 
     /// Cancels a sweep's runs (their batch jobs stop; the sweep then ends as cancelled).
     pub fn cancel(&self, sweep: &str) {
-        let _ = self
-            .supervisor
-            .cast(SupervisorMsg::Cancel(sweep.to_string()));
+        self.handle().cancel(sweep);
     }
 
     /// Writes the export, delivers what MLflow takes now, and stops the tree; returns the tracking
@@ -157,5 +161,43 @@ impl Session {
         self.supervisor.stop(None);
         let _ = self.handle.await;
         pending
+    }
+}
+
+/// Drives a running session from other tasks (a daemon's connections).
+#[derive(Clone)]
+pub struct SessionHandle {
+    supervisor: ActorRef<SupervisorMsg>,
+}
+
+impl SessionHandle {
+    /// Records and starts a sweep.
+    pub async fn submit(&self, submission: SweepSubmission) -> Result<(), String> {
+        ractor::call_t!(
+            self.supervisor,
+            SupervisorMsg::Submit,
+            60_000,
+            Box::new(submission)
+        )
+        .map_err(|e| e.to_string())?
+    }
+
+    /// Cancels a sweep's runs (their batch jobs stop; the sweep then ends as cancelled).
+    pub fn cancel(&self, sweep: &str) {
+        let _ = self
+            .supervisor
+            .cast(SupervisorMsg::Cancel(sweep.to_string()));
+    }
+
+    /// Cancels one run of a sweep; the runs after it end cancelled too.
+    pub fn cancel_run(&self, sweep: &str, run: &str) {
+        let _ = self
+            .supervisor
+            .cast(SupervisorMsg::CancelRun(sweep.to_string(), run.to_string()));
+    }
+
+    /// Writes the SQLite export now.
+    pub async fn export(&self) -> Result<(), String> {
+        ractor::call_t!(self.supervisor, SupervisorMsg::Export, 600_000).map_err(|e| e.to_string())
     }
 }

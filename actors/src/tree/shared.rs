@@ -19,8 +19,9 @@ use super::tracking::TrackingMsg;
 use crate::machine::{Limits, Outcome};
 use crate::settings::Settings;
 
-/// What a watcher of the supervisor hears.
-#[derive(Debug, Clone, PartialEq)]
+/// What a watcher of the supervisor hears (and a follower of a daemon's sweep, over its socket).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum Progress {
     /// A sweep's runs, and which of them will run (the others are up to date).
     Planned {

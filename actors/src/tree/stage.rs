@@ -59,6 +59,8 @@ pub enum StageMsg {
     Blocked(String, String),
     /// Cancel every run of the stage.
     Cancel,
+    /// Cancel one run.
+    CancelRun(String),
     /// A run ended.
     RunEnded(String, Outcome),
     /// Restart a run's actor (after a failure's backoff).
@@ -102,6 +104,7 @@ impl Actor for StageActor {
                     gate(state, run, Gated::Cancel);
                 }
             }
+            StageMsg::CancelRun(run) => gate(state, run, Gated::Cancel),
             StageMsg::RunEnded(run, outcome) => {
                 state.runs.remove(&run);
                 state.gates.remove(&run);

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use kdgat_jobs::timestamp::utc_now_iso8601;
-use kdgat_store::{Change, NewEvent, Store, StoreError, SweepRecord};
+use kdgat_store::{Change, NewEvent, RunStatus, Store, StoreError, SweepRecord};
 use kdgat_tracking::reference::sweep_start;
 use serde::{Deserialize, Serialize};
 
 use super::run_book::{new_record, queue};
+use crate::machine::Outcome;
 use crate::plan::{Freshness, Plan};
 
 /// A planned sweep, ready to run.
@@ -100,6 +101,53 @@ pub fn active_sweeps(store: &Store) -> Result<Vec<(String, SweepSubmission)>, St
         }
     }
     Ok(active)
+}
+
+/// A recorded sweep as the store has it now.
+#[derive(Debug, Clone)]
+pub struct RecordedSweep {
+    /// Its plan and decisions.
+    pub submission: SweepSubmission,
+    /// Whether its runs are still being driven.
+    pub active: bool,
+    /// The runs of it that are over, with how they ended, in plan order.
+    pub ended: Vec<(String, Outcome)>,
+}
+
+/// The sweep named `sweep`, if the store has it (`Err` with why if its plan cannot be read).
+pub fn recorded(store: &Store, sweep: &str) -> Result<Option<RecordedSweep>, String> {
+    let Some(record) = store.sweep(sweep).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let submission: SweepSubmission = serde_json::from_str(&record.plan_json)
+        .map_err(|e| format!("sweep {sweep}'s stored plan is unreadable: {e}"))?;
+    let mut ended = Vec::new();
+    for run in &submission.plan.runs {
+        let Some(run) = store.run(&run.run_id).map_err(|e| e.to_string())? else {
+            continue;
+        };
+        if run.sweep_id.as_deref() != Some(sweep) {
+            continue;
+        }
+        if let Some(outcome) = stored_outcome(run.status) {
+            ended.push((run.run_id, outcome));
+        }
+    }
+    Ok(Some(RecordedSweep {
+        submission,
+        active: record.state == "active",
+        ended,
+    }))
+}
+
+/// How a run the store holds in `status` ended; `None` while it has not.
+pub fn stored_outcome(status: RunStatus) -> Option<Outcome> {
+    match status {
+        RunStatus::Complete => Some(Outcome::Complete),
+        RunStatus::Failed => Some(Outcome::Failed("failed".into())),
+        RunStatus::Cancelled => Some(Outcome::Cancelled),
+        RunStatus::Running | RunStatus::Pending | RunStatus::Unknown => None,
+    }
 }
 
 /// Marks a sweep failed for good (its actor could not be kept alive).

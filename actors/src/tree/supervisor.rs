@@ -67,6 +67,10 @@ pub enum SupervisorMsg {
     SweepEnded(String),
     /// Cancel a sweep's runs.
     Cancel(String),
+    /// Cancel one run of a sweep (and the runs after it): sweep, run.
+    CancelRun(String, String),
+    /// Write the export now; replies when written.
+    Export(RpcReplyPort<()>),
     /// Write the export and deliver the tracking queue now; replies with the operations left.
     Flush(RpcReplyPort<usize>),
     /// Restart a child after its backoff: a service (`scheduler`, …) or `sweep:<id>`.
@@ -124,6 +128,20 @@ impl Actor for SupervisorActor {
                 if let Some(Child::Sweep(actor, _)) = state.children.get(&sweep_child(&sweep)) {
                     let _ = actor.cast(SweepMsg::Cancel);
                 }
+            }
+            SupervisorMsg::CancelRun(sweep, run) => {
+                if let Some(Child::Sweep(actor, _)) = state.children.get(&sweep_child(&sweep)) {
+                    let _ = actor.cast(SweepMsg::CancelRun(run));
+                }
+            }
+            SupervisorMsg::Export(reply) => {
+                let exporter = state.args.shared.exporter();
+                tokio::spawn(async move {
+                    if let Some(exporter) = exporter {
+                        let _ = ractor::call_t!(exporter, ExporterMsg::Flush, 600_000);
+                    }
+                    let _ = reply.send(());
+                });
             }
             SupervisorMsg::Flush(reply) => {
                 let shared = state.args.shared.clone();

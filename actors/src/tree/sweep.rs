@@ -52,6 +52,8 @@ pub enum SweepMsg {
     DatasetDone(String, Vec<(String, Outcome)>),
     /// Cancel the sweep.
     Cancel,
+    /// Cancel one run and the runs after it.
+    CancelRun(String),
     /// Rebuild a dataset's actor (after a failure's backoff).
     Restart(String),
 }
@@ -97,6 +99,12 @@ impl Actor for SweepActor {
                 state.cancelled = true;
                 for dataset in state.datasets.values() {
                     let _ = dataset.cast(DatasetMsg::Cancel);
+                }
+            }
+            SweepMsg::CancelRun(run) => {
+                let dataset = state.args.plan.run(&run).map(|r| r.dataset.clone());
+                if let Some(actor) = dataset.and_then(|d| state.datasets.get(&d)) {
+                    let _ = actor.cast(DatasetMsg::CancelRun(run));
                 }
             }
             SweepMsg::Restart(dataset) => {
