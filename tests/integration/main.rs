@@ -27,6 +27,7 @@
 
 mod cli;
 mod daemon;
+mod daemon_slurm;
 mod data_inputs;
 mod data_stages;
 mod errors;
