@@ -19,4 +19,6 @@ pub use spec::{
     BatchJobSpec, EXIT_CODE_FILE, GpuRequest, JOB_ID_FILE, STDERR_FILE, STDOUT_FILE, SUBMIT_SCRIPT,
     SpecError,
 };
-pub use status::{ExitStatus, JobState, JobStatus, NEVER_RUNNABLE_REASONS};
+pub use status::{
+    ExitStatus, JobState, JobStatus, NEVER_RUNNABLE_REASONS, Usage, parse_slurm_duration,
+};

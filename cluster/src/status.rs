@@ -1,8 +1,10 @@
 //! What a scheduler says about a batch job: its state (every SLURM job state, mapped by a closed
-//! match; an unknown state is an error, never a guess), exit status `code:signal`, reason and
-//! restarts. This is the scheduler's view; the orchestrator's run state lives elsewhere.
+//! match; an unknown state is an error, never a guess), exit status `code:signal`, reason,
+//! restarts, the node it runs on and what it was allocated for how long ([`Usage`]). This is the
+//! scheduler's view; the orchestrator's run state lives elsewhere.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -193,6 +195,53 @@ pub struct JobStatus {
     pub reason: Option<String>,
     /// How many times it was requeued.
     pub restarts: u32,
+    /// The node (or SLURM node list) it runs or ran on, once it has one.
+    pub node: Option<String>,
+    /// What it was allocated and for how long, where the scheduler accounts for it (sacct, scontrol,
+    /// the local executor's clock).
+    pub usage: Option<Usage>,
+}
+
+/// What a batch job was allocated, and for how long: the figures a cluster bills CPU and GPU hours
+/// by (allocated × elapsed), not what its processes used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Wall time from its start to its end (so far, while it runs).
+    pub elapsed: Duration,
+    /// CPUs allocated.
+    pub cpus: u32,
+    /// GPUs allocated.
+    pub gpus: u32,
+}
+
+impl Usage {
+    /// The GPUs in a SLURM TRES list (`billing=1,cpu=2,gres/gpu=1,mem=1G,node=1`): `gres/gpu=N`, the
+    /// total over GPU types; 0 where it has none.
+    pub fn gpus_in_tres(tres: &str) -> u32 {
+        tres.split(',')
+            .find_map(|item| item.strip_prefix("gres/gpu="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// Parses SLURM's duration `[D-]HH:MM:SS` (or `MM:SS`) into seconds.
+pub fn parse_slurm_duration(text: &str) -> Option<u64> {
+    let (days, clock) = match text.split_once('-') {
+        Some((d, rest)) => (d.parse::<u64>().ok()?, rest),
+        None => (0, text),
+    };
+    let mut seconds = 0u64;
+    let parts: Vec<&str> = clock.split(':').collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return None;
+    }
+    for part in parts {
+        seconds = seconds
+            .checked_mul(60)?
+            .checked_add(part.parse::<u64>().ok()?)?;
+    }
+    days.checked_mul(86_400)?.checked_add(seconds)
 }
 
 impl JobStatus {
@@ -203,6 +252,8 @@ impl JobStatus {
             exit: None,
             reason: None,
             restarts: 0,
+            node: None,
+            usage: None,
         }
     }
 
@@ -255,6 +306,28 @@ mod tests {
         for bad in ["3", "a:b", "300:0", ""] {
             assert!(ExitStatus::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn durations_and_tres_lists_as_slurm_writes_them() {
+        for (text, want) in [
+            ("00:00:02", Some(2)),
+            ("01:02:03", Some(3723)),
+            ("2-00:00:01", Some(172_801)),
+            ("05:07", Some(307)),
+            ("", None),
+            ("1:2:3:4", None),
+            ("x-00:00:01", None),
+            ("INVALID", None),
+        ] {
+            assert_eq!(parse_slurm_duration(text), want, "{text}");
+        }
+        assert_eq!(Usage::gpus_in_tres("billing=1,cpu=1,mem=1G,node=1"), 0);
+        assert_eq!(
+            Usage::gpus_in_tres("billing=4,cpu=4,gres/gpu=2,gres/gpu:v100=2,node=1"),
+            2
+        );
+        assert_eq!(Usage::gpus_in_tres(""), 0);
     }
 
     #[test]

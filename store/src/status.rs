@@ -9,10 +9,11 @@ use rusqlite::types::Value as SqlValue;
 use crate::analytics::{Analytics, QueryTable};
 use crate::error::StoreError;
 
-/// A run's row: its state, latest attempt, elapsed seconds, last epoch and metrics (JSON).
+/// A run's row: its state, latest attempt (its batch job, state, node and the scheduler's reason:
+/// why it waits, while pending), elapsed seconds, last epoch and metrics (JSON).
 const RUN_COLUMNS: &str = "
     r.run_id AS run, r.status AS state, a.attempt, a.scheduler_job_id AS batch_job,
-    a.state AS attempt_state,
+    a.state AS attempt_state, a.node, a.reason,
     ROUND((julianday(COALESCE(r.completed_at, 'now')) - julianday(r.started_at)) * 86400.0, 1)
         AS elapsed_s,
     p.last_step AS epoch, p.last_metrics AS metrics

@@ -189,16 +189,31 @@ fn a_sweep_trains_through_the_daemon_on_slurm_with_mlflow_live() {
          AND scenario = 'val' AND metric_name = 'f1'",
     );
     assert_eq!(&stored[0]["value"], f1);
-    let resources = query("SELECT run_id, gpu_hours, cpu_hours FROM run_resources");
-    assert_eq!(resources.as_array().unwrap().len(), 13, "{resources}");
+    // Each run's allocation from sacct: elapsed (whole seconds) times the CPUs it was given, no GPU.
+    let resources = query("SELECT run_id, elapsed_hours, gpu_hours, cpu_hours FROM run_resources");
+    let resources = resources.as_array().unwrap();
+    assert_eq!(resources.len(), 13, "{resources:?}");
+    assert!(
+        resources.iter().all(|r| r["gpu_hours"] == 0.0
+            && r["cpu_hours"] == r["elapsed_hours"]
+            && r["elapsed_hours"].as_f64().is_some()),
+        "{resources:?}"
+    );
     assert!(
         resources
+            .iter()
+            .filter(|r| r["run_id"] != "tiny/graphs")
+            .all(|r| r["elapsed_hours"].as_f64().is_some_and(|h| h > 0.0)),
+        "training runs last seconds: {resources:?}"
+    );
+    let nodes = query("SELECT DISTINCT node FROM attempts");
+    assert!(
+        nodes
             .as_array()
             .unwrap()
             .iter()
-            .filter(|r| r["run_id"] != "tiny/graphs")
-            .all(|r| r["cpu_hours"].as_f64().is_some_and(|h| h > 0.0)),
-        "{resources}"
+            .all(|n| n["node"].is_string()),
+        "every attempt ran on a node sacct names: {nodes}"
     );
     if let Some(python) = python("the daemon on SLURM") {
         // Delivery to MLflow is asynchronous: the sweep's parent run ends last.

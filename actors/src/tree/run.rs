@@ -47,7 +47,8 @@ pub struct RunState {
     pub(super) args: RunArgs,
     pub(super) machine: RunMachine,
     pub(super) book: RunBook,
-    ended_attempts: Vec<kdgat_store::AttemptRecord>,
+    /// Attempt records changed since the last commit (an ended one, a new node or pending reason).
+    changed_attempts: Vec<kdgat_store::AttemptRecord>,
     pub(super) watching: Option<String>,
     pub(super) last_status: Instant,
     running_since: Option<Instant>,
@@ -124,7 +125,7 @@ impl Actor for RunActor {
             },
             args,
             machine,
-            ended_attempts: Vec::new(),
+            changed_attempts: Vec::new(),
             watching: None,
             last_status: Instant::now(),
             running_since: None,
@@ -231,6 +232,15 @@ async fn on_status(
     #[cfg(test)]
     super::tests::inject(&status)?;
     state.last_status = Instant::now();
+    if let Some(attempt) = &mut state.book.attempt {
+        // Where it runs and why it waits, for `kdgat status`, recorded as they change.
+        let node = status.node.clone().or_else(|| attempt.node.clone());
+        if attempt.node != node || attempt.reason != status.reason {
+            attempt.node = node;
+            attempt.reason = status.reason.clone();
+            state.changed_attempts.push(attempt.clone());
+        }
+    }
     if !status.state.is_terminal() {
         drive(myself, state, Input::Seen(status.state)).await?;
         state.end_in_events |= follow(state).await?;
@@ -252,13 +262,19 @@ async fn on_status(
         }
         .into();
         attempt.exit = status.exit.map(|e| e.to_string());
-        attempt.reason = status.reason.clone();
         attempt.ended_at = Some(utc_now_iso8601());
-        attempt.elapsed_seconds = state
-            .running_since
-            .take()
-            .map(|t| t.elapsed().as_secs_f64());
-        state.ended_attempts.push(attempt.clone());
+        // The scheduler's accounting where it has it (what the cluster bills), else the time this
+        // supervisor saw the attempt run.
+        let seen_running = state.running_since.take().map(|t| t.elapsed());
+        match status.usage {
+            Some(usage) => {
+                attempt.elapsed_seconds = Some(usage.elapsed.as_secs_f64());
+                attempt.cpus = usage.cpus;
+                attempt.gpus = usage.gpus;
+            }
+            None => attempt.elapsed_seconds = seen_running.map(|t| t.as_secs_f64()),
+        }
+        state.changed_attempts.push(attempt.clone());
         state.book.attempt = Some(attempt);
     }
     unwatch(state);
@@ -274,7 +290,7 @@ pub(super) async fn drive(
     let before = state.machine.phase.clone();
     let effects = state.machine.apply(input);
     let phase = state.machine.phase.clone();
-    if phase == before && effects.is_empty() && state.ended_attempts.is_empty() {
+    if phase == before && effects.is_empty() && state.changed_attempts.is_empty() {
         return Ok(());
     }
     persist(state, &before, &effects).await?;
@@ -295,7 +311,7 @@ async fn persist(
     let phase = state.machine.phase.clone();
     let a = &state.args;
     let mut change = Change {
-        attempts: std::mem::take(&mut state.ended_attempts),
+        attempts: std::mem::take(&mut state.changed_attempts),
         ..Change::default()
     };
     match (&phase, before) {
@@ -324,9 +340,8 @@ async fn persist(
     }
     let a = &state.args;
     if let Some(attempt) = &state.book.attempt {
-        if !change.attempts.iter().any(|x| x.attempt == attempt.attempt) {
-            change.attempts.push(attempt.clone());
-        }
+        change.attempts.retain(|x| x.attempt != attempt.attempt);
+        change.attempts.push(attempt.clone());
     }
     let record = run_book::updated_record(&state.book, &phase);
     change.runs.push(record.clone());

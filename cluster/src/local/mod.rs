@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 
@@ -27,7 +27,7 @@ use registry::{
 use crate::error::ClusterError;
 use crate::scheduler::{Scheduler, SchedulerJobId};
 use crate::spec::{BatchJobSpec, EXIT_CODE_FILE, STDERR_FILE, STDOUT_FILE};
-use crate::status::{JobState, JobStatus};
+use crate::status::{JobState, JobStatus, Usage};
 
 /// Records the command's exit code atomically; a TERM to the group ends the command, then the trap
 /// lets the wrapper write the code (143) before it exits.
@@ -175,6 +175,31 @@ impl LocalScheduler {
         let Some(spec) = self.spec_of(id) else {
             return JobStatus::new(JobState::Lost);
         };
+        let mut status = self.state_of(id, &spec, state);
+        status.usage = self.usage_of(id, &spec);
+        status
+    }
+
+    /// What a started job was allocated, and for how long: from its registry's `started` file to
+    /// its exit file (or now, while it runs), by the files' modification times.
+    fn usage_of(&self, id: &SchedulerJobId, spec: &BatchJobSpec) -> Option<Usage> {
+        let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified());
+        let started = modified(&self.entry(id).join("started")).ok()?;
+        let ended =
+            modified(&spec.attempt_dir.join(EXIT_CODE_FILE)).unwrap_or_else(|_| SystemTime::now());
+        Some(Usage {
+            elapsed: ended.duration_since(started).unwrap_or_default(),
+            cpus: spec.cpus.unwrap_or(1),
+            gpus: spec.gpus.as_ref().map_or(0, |g| g.count),
+        })
+    }
+
+    fn state_of(
+        &self,
+        id: &SchedulerJobId,
+        spec: &BatchJobSpec,
+        state: &mut LocalState,
+    ) -> JobStatus {
         let exit_code: Option<i32> = read_number(&spec.attempt_dir.join(EXIT_CODE_FILE));
         let stopped = Stopped::read(&self.entry(id));
         if let Some(code) = exit_code {

@@ -100,10 +100,8 @@ pub(super) fn finished(code: i32, signal: i32, stopped: Stopped) -> JobStatus {
         _ => JobState::Failed,
     };
     JobStatus {
-        state,
         exit: Some(exit),
-        reason: None,
-        restarts: 0,
+        ..JobStatus::new(state)
     }
 }
 

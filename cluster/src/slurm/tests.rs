@@ -74,17 +74,17 @@ fn garbage_from_squeue_is_a_transient_parse_error() {
 fn accounting_outage_and_lag_are_tolerated_then_settle() {
     let s = scheduler(
         vec![
-            ("squeue", Ok("5|FAILED|NonZeroExitCode|a\n")),
+            ("squeue", Ok("5|FAILED|NonZeroExitCode|vm|a\n")),
             (
                 "sacct",
                 Err(
                     "sacct: error: slurm_persist_conn_open_without_init: failed to open persistent connection",
                 ),
             ),
-            ("squeue", Ok("5|FAILED|NonZeroExitCode|a\n")),
+            ("squeue", Ok("5|FAILED|NonZeroExitCode|vm|a\n")),
             ("sacct", Ok("")),
-            ("squeue", Ok("5|FAILED|NonZeroExitCode|a\n")),
-            ("sacct", Ok("5|a|FAILED|3:0|NonZeroExitCode|vm\n")),
+            ("squeue", Ok("5|FAILED|NonZeroExitCode|vm|a\n")),
+            ("sacct", Ok("5|a|FAILED|3:0|NonZeroExitCode|vm|4|1|cpu=1\n")),
         ],
         5,
     );
@@ -126,7 +126,7 @@ fn a_job_gone_from_queue_and_accounting_is_lost_after_the_lag() {
 fn live_jobs_cost_one_squeue_and_no_sacct() {
     let runner = ScriptedRunner::new(vec![(
         "squeue",
-        Ok("1|RUNNING|None|a\n2|PENDING|Resources|b\n"),
+        Ok("1|RUNNING|None|vm|a\n2|PENDING|Resources||b\n"),
     )]);
     let s = SlurmScheduler::with_runner(SlurmConfig::default(), Box::new(runner));
     let statuses = s.poll(&[id("1"), id("2")]).unwrap();

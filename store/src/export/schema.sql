@@ -94,8 +94,11 @@ CREATE TABLE benchmarks (
     mean_load REAL,
     cpu_time REAL
 );
+-- Each run's allocation over all its attempts, as the cluster bills it: elapsed (sacct's, where
+-- the run went through SLURM) times the CPUs and GPUs allocated.
 CREATE VIEW run_resources AS
     SELECT run_id,
+           SUM(elapsed_seconds) / 3600.0 AS elapsed_hours,
            SUM(elapsed_seconds * gpus) / 3600.0 AS gpu_hours,
            SUM(elapsed_seconds * cpus) / 3600.0 AS cpu_hours
     FROM attempts GROUP BY run_id;
