@@ -14,6 +14,8 @@
 //! partition = "gpu"
 //! account = "PAS3209"
 //! signal_grace_seconds = 120       # SIGUSR2 this long before the time limit: checkpoint and stop
+//! max_active_jobs = 500            # batch jobs live at once; the rest wait their turn
+//! submits_per_second = 10          # sbatch calls per second at most
 //! [resources.train]                # autoencoder, curriculum, normal, fusion
 //! time_minutes = 360
 //! mem_mb = 128000
@@ -31,6 +33,8 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::machine::SubmitLimits;
 
 /// The layout this kdgat reads.
 const SETTINGS_VERSION: u32 = 1;
@@ -92,6 +96,12 @@ pub struct SlurmSettings {
     pub accounting: bool,
     /// SIGUSR2 this many seconds before the time limit (the job checkpoints and stops).
     pub signal_grace_seconds: u32,
+    /// Batch jobs of this supervisor live at once (submitted and not ended); the rest wait their
+    /// turn, so a large sweep stays under the cluster's per-user limits.
+    pub max_active_jobs: usize,
+    /// sbatch calls per second at most (bursts of one second's worth), so a sweep does not flood
+    /// the controller.
+    pub submits_per_second: f64,
 }
 
 impl Default for SlurmSettings {
@@ -103,6 +113,8 @@ impl Default for SlurmSettings {
             program_dir: None,
             accounting: true,
             signal_grace_seconds: 120,
+            max_active_jobs: 500,
+            submits_per_second: 10.0,
         }
     }
 }
@@ -195,6 +207,18 @@ const ENV_SECTIONS: [(&str, &[&str]); 5] = [
 ];
 
 impl Settings {
+    /// The bounds on submissions: SLURM's from the settings; none for the local executor, which
+    /// queues beyond `max_running` itself.
+    pub fn submit_limits(&self) -> SubmitLimits {
+        match self.scheduler {
+            SchedulerKind::Local => SubmitLimits::NONE,
+            SchedulerKind::Slurm => SubmitLimits {
+                max_active: Some(self.slurm.max_active_jobs),
+                per_second: Some(self.slurm.submits_per_second),
+            },
+        }
+    }
+
     /// Reads `file` (absent: the defaults), then the process environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
         Settings::load_with(file, std::env::vars())
@@ -253,6 +277,15 @@ impl Settings {
         }
         if settings.local.max_running == 0 {
             return Err(invalid("local.max_running must be at least 1".into()));
+        }
+        if settings.slurm.max_active_jobs == 0 {
+            return Err(invalid("slurm.max_active_jobs must be at least 1".into()));
+        }
+        let rate = settings.slurm.submits_per_second;
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(invalid(format!(
+                "slurm.submits_per_second must be a number above 0, not {rate}"
+            )));
         }
         Ok(settings)
     }
@@ -367,6 +400,9 @@ mod tests {
             ("schedular = \"slurm\"\n", "schedular"),
             ("scheduler = \"pbs\"\n", "pbs"),
             ("[local]\nmax_running = 0\n", "max_running"),
+            ("[slurm]\nmax_active_jobs = 0\n", "max_active_jobs"),
+            ("[slurm]\nsubmits_per_second = -1\n", "submits_per_second"),
+            ("[slurm]\nsubmits_per_second = nan\n", "submits_per_second"),
             ("[resources.train]\ncpus = \"many\"\n", "cpus"),
         ] {
             std::fs::write(&path, text).unwrap();

@@ -242,6 +242,8 @@ fn a_sweep_trains_through_the_daemon_on_slurm_with_mlflow_live() {
         assert_eq!(history.len(), 40, "every epoch once: {history:?}");
         let job = runs.iter().find(|r| r["run"] == run).unwrap()["batch_job"].clone();
         assert_eq!(curriculum["tags"]["batch_job_id"], job, "{curriculum}");
+        assert!(curriculum["tags"]["node"].is_string(), "{curriculum}");
+        assert_eq!(curriculum["tags"]["exit_status"], "0:0", "{curriculum}");
     }
 
     // A cancelled sweep leaves nothing in squeue.

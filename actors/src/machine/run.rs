@@ -129,6 +129,11 @@ pub enum Effect {
     },
     /// Cancel a batch job.
     CancelJob(String),
+    /// Withdraw attempt `attempt`'s submission if it is still waiting for the submission limits.
+    Withdraw {
+        /// The attempt.
+        attempt: u32,
+    },
     /// Send [`Input::WaitOver`] after this long.
     WaitFor(Duration),
     /// Record an event of the run (kind, detail).
@@ -302,10 +307,11 @@ impl RunMachine {
 
     fn cancel(&mut self) -> Vec<Effect> {
         match self.phase {
-            Phase::Submitting { .. } => {
-                // The job may be created any moment: cancel it once its id is known.
+            Phase::Submitting { attempt } => {
+                // The job may be created any moment: cancel it once its id is known, or withdraw
+                // the submission while it waits.
                 self.cancel_requested = true;
-                Vec::new()
+                vec![Effect::Withdraw { attempt }]
             }
             Phase::Queued { .. } | Phase::Running { .. } => {
                 self.cancel_requested = true;

@@ -121,14 +121,26 @@ fn failures_cancellations_and_upstream_failures_end_the_run() {
     )));
     assert_eq!(m.phase, Phase::Cancelled, "no resubmission after a cancel");
 
-    // Cancel while submitting: the job is cancelled as soon as its id is known.
+    // Cancel while submitting: the waiting submission is withdrawn, or, if it was being made, the
+    // job is cancelled as soon as its id is known.
     let mut m = RunMachine::new(limits());
     m.apply(Input::Start { resume: false });
-    assert!(m.apply(Input::Cancel).is_empty());
+    assert_eq!(m.apply(Input::Cancel), [Effect::Withdraw { attempt: 1 }]);
+    let mut withdrawn = m.clone();
     let effects = m.apply(Input::Submitted { job: "6".into() });
     assert_eq!(effects.last(), Some(&Effect::CancelJob("6".into())));
     m.apply(Input::Ended(AttemptEnd::Cancelled));
     assert_eq!(m.phase, Phase::Cancelled);
+    let effects = withdrawn.apply(Input::SubmitFailed(
+        "withdrawn before it was submitted".into(),
+    ));
+    assert_eq!(
+        (withdrawn.phase, effects),
+        (
+            Phase::Cancelled,
+            vec![Effect::Record("cancelled", "before submission".into())]
+        )
+    );
 
     // Cancelled by someone else.
     let mut m = RunMachine::new(limits());

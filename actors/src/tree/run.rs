@@ -11,6 +11,7 @@ use kdgat_cluster::JobStatus;
 use kdgat_jobs::run_dir::{Completion, now_ms};
 use kdgat_jobs::timestamp::utc_now_iso8601;
 use kdgat_store::Change;
+use kdgat_tracking::TrackingOp;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 
 use super::attempt::{job_name, resources};
@@ -50,6 +51,8 @@ pub struct RunState {
     /// Attempt records changed since the last commit (an ended one, a new node or pending reason).
     changed_attempts: Vec<kdgat_store::AttemptRecord>,
     pub(super) watching: Option<String>,
+    /// The Scheduler actor the submission in progress was handed to.
+    pub(super) submitted_to: Option<ractor::ActorId>,
     pub(super) last_status: Instant,
     running_since: Option<Instant>,
     /// The attempt's events say it ended; the scheduler has not said so yet.
@@ -79,6 +82,13 @@ pub enum RunMsg {
     Watchdog,
     /// Read the attempt's events between the scheduler's polls.
     ReadEvents,
+    /// How the submission of attempt `attempt` went: its batch job id, or why not.
+    SubmitDone {
+        /// The attempt.
+        attempt: u32,
+        /// The batch job id, or why there is none.
+        result: Result<String, String>,
+    },
 }
 
 impl Actor for RunActor {
@@ -127,6 +137,7 @@ impl Actor for RunActor {
             machine,
             changed_attempts: Vec::new(),
             watching: None,
+            submitted_to: None,
             last_status: Instant::now(),
             running_since: None,
             end_in_events: false,
@@ -180,12 +191,26 @@ impl Actor for RunActor {
                 Ok(())
             }
             RunMsg::ReadEvents => Ok(()),
+            RunMsg::SubmitDone { attempt, result } => {
+                submit_done(&myself, state, attempt, result).await
+            }
             RunMsg::Watchdog => {
                 let quiet = (state.args.shared.poll_every * 20).max(Duration::from_secs(5));
                 if state.watching.is_some() && state.last_status.elapsed() > quiet {
                     // The scheduler actor was restarted and lost its watch list: watch again.
                     state.watching = None;
                     watch(&myself, state);
+                }
+                let scheduler = state.args.shared.scheduler().map(|s| s.get_id());
+                if matches!(state.machine.phase, Phase::Submitting { .. })
+                    && state.submitted_to.is_some()
+                    && state.submitted_to != scheduler
+                {
+                    // The scheduler actor holding the submission was restarted and lost it: look
+                    // the job up by name (it may have been made), then submit if it was not.
+                    state.submitted_to = None;
+                    let effects = state.machine.recover();
+                    carry_out(&myself, state, effects).await?;
                 }
                 Ok(())
             }
@@ -334,6 +359,7 @@ async fn persist(
                 attempt.state = "running".into();
                 attempt.started_at = Some(utc_now_iso8601());
             }
+            retag(state, &mut change);
             ensure_tracked(state, &mut change);
         }
         _ => {}
@@ -348,13 +374,14 @@ async fn persist(
     change.events = run_book::recorded(&a.run.run_id, effects);
     if phase == (Phase::Complete { skipped: false }) || (phase.is_final() && state.book.tracked) {
         let (sweep, run, p) = (a.sweep.clone(), a.run.clone(), phase.clone());
-        let tracked = state.book.tracked;
+        let (tracked, last) = (state.book.tracked, state.book.attempt.clone());
         change = blocking(move || {
             if p == (Phase::Complete { skipped: false }) {
                 run_book::outputs(&mut change, &run);
             }
             if tracked {
-                run_book::queue(&mut change, run_book::end_ops(&sweep, &run, &p, now_ms()));
+                let ops = run_book::end_ops(&sweep, &run, &p, last.as_ref(), now_ms());
+                run_book::queue(&mut change, ops);
             }
             change
         })
@@ -365,6 +392,15 @@ async fn persist(
     state.book.record = record;
     a.shared.nudge();
     Ok(())
+}
+
+/// A later attempt of a tracked run: its MLflow run's attempt, batch job and node tags follow it.
+fn retag(state: &RunState, change: &mut Change) {
+    if let (true, Some(attempt)) = (state.book.tracked, &state.book.attempt) {
+        let run_key = run_book::run_key(&state.args.sweep, &state.args.run.run_id);
+        let tags = run_book::attempt_tags(attempt);
+        run_book::queue(change, vec![TrackingOp::SetTags { run_key, tags }]);
+    }
 }
 
 /// Queues the MLflow run's creation if tracking is on and it was not created yet.
@@ -402,9 +438,15 @@ async fn carry_out(
     for effect in effects {
         match effect {
             Effect::Submit { attempt, resume } => {
-                let input = submit(state, attempt, resume).await;
-                Box::pin(drive(myself, state, input)).await?;
-                watch(myself, state);
+                if let Some(input) = submit(myself, state, attempt, resume).await {
+                    Box::pin(drive(myself, state, input)).await?;
+                }
+            }
+            Effect::Withdraw { attempt } => {
+                if let Some(scheduler) = state.args.shared.scheduler() {
+                    let name = job_name(&state.args.sweep, &state.args.run, attempt);
+                    let _ = scheduler.cast(SchedulerMsg::Withdraw(name));
+                }
             }
             Effect::FindByName { attempt } => find(myself, state, attempt).await?,
             Effect::CancelJob(job) => {
@@ -418,6 +460,34 @@ async fn carry_out(
             Effect::Record(..) => {}
         }
     }
+    Ok(())
+}
+
+/// The Scheduler's answer to a submission: drives the machine with it and watches the job. A job
+/// made for an attempt this run no longer waits for is cancelled, never left running unwatched.
+async fn submit_done(
+    myself: &ActorRef<RunMsg>,
+    state: &mut RunState,
+    attempt: u32,
+    result: Result<String, String>,
+) -> Result<(), ActorProcessingErr> {
+    if state.machine.phase != (Phase::Submitting { attempt }) {
+        if let (Ok(job), Some(scheduler)) = (&result, state.args.shared.scheduler()) {
+            tracing::warn!(
+                "{}: batch job {job} came for attempt {attempt}, which it no longer waits for; cancelling it",
+                state.args.run.run_id
+            );
+            let _ = scheduler.cast(SchedulerMsg::Cancel(job.clone()));
+        }
+        return Ok(());
+    }
+    state.submitted_to = None;
+    let input = match result {
+        Ok(job) => Input::Submitted { job },
+        Err(why) => Input::SubmitFailed(why),
+    };
+    drive(myself, state, input).await?;
+    watch(myself, state);
     Ok(())
 }
 

@@ -168,7 +168,7 @@ pub fn start_ops(
     }]
 }
 
-/// The attempt's tags: its number and batch job id.
+/// The attempt's tags: its number, batch job id and node.
 pub fn attempt_tags(attempt: &AttemptRecord) -> Vec<Tag> {
     let mut tags = vec![Tag::new("attempt", attempt.attempt)];
     tags.extend(
@@ -177,6 +177,7 @@ pub fn attempt_tags(attempt: &AttemptRecord) -> Vec<Tag> {
             .as_ref()
             .map(|id| Tag::new("batch_job_id", id)),
     );
+    tags.extend(attempt.node.as_ref().map(|node| Tag::new("node", node)));
     tags
 }
 
@@ -196,9 +197,17 @@ pub fn epoch_ops(sweep: &str, run_id: &str, events: &[RunEvent]) -> Vec<Tracking
     metric_ops(sweep, run_id, epoch_points(events))
 }
 
-/// The operations that close a tracked run: evaluation metrics, artifacts, status, end time.
-/// Reads the run directory (called off the async threads).
-pub fn end_ops(sweep: &str, run: &PlannedRun, phase: &Phase, now_ms: i64) -> Vec<TrackingOp> {
+/// The operations that close a tracked run: evaluation metrics, artifacts, the last attempt's tags
+/// (its batch job, node and exit status), status, end time. The status is the supervisor's
+/// reading of the scheduler's final state, not what the job said of itself. Reads the run
+/// directory (called off the async threads).
+pub fn end_ops(
+    sweep: &str,
+    run: &PlannedRun,
+    phase: &Phase,
+    last: Option<&AttemptRecord>,
+    now_ms: i64,
+) -> Vec<TrackingOp> {
     let key = run_key(sweep, &run.run_id);
     let dir = RunDir::new(&run.run_dir);
     let mut ops = Vec::new();
@@ -225,9 +234,19 @@ pub fn end_ops(sweep: &str, run: &PlannedRun, phase: &Phase, now_ms: i64) -> Vec
             });
         }
     }
+    let mut tags = vec![Tag::new("status", tag)];
+    if let Some(attempt) = last {
+        tags.extend(attempt_tags(attempt));
+        tags.extend(
+            attempt
+                .exit
+                .as_ref()
+                .map(|exit| Tag::new("exit_status", exit)),
+        );
+    }
     ops.push(TrackingOp::SetTags {
         run_key: key.clone(),
-        tags: vec![Tag::new("status", tag)],
+        tags,
     });
     ops.push(TrackingOp::EndRun {
         run_key: key,

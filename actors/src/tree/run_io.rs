@@ -18,10 +18,18 @@ use super::scheduler::SchedulerMsg;
 use super::shared::{Progress, blocking};
 use crate::machine::{Input, Phase};
 
-/// How long a submission or a lookup may take (sbatch on a busy controller).
-const SUBMIT_TIMEOUT_MS: u64 = 180_000;
+/// How long a lookup may take (squeue and sacct on a busy controller).
+const FIND_TIMEOUT_MS: u64 = 180_000;
 
-pub(super) async fn submit(state: &RunState, attempt: u32, resume: bool) -> Input {
+/// Writes the attempt's directory and spec and hands it to the Scheduler, which answers in a
+/// [`RunMsg::SubmitDone`] once the submission limits let it go; the input to drive now if it could
+/// not be handed over.
+pub(super) async fn submit(
+    myself: &ActorRef<RunMsg>,
+    state: &mut RunState,
+    attempt: u32,
+    resume: bool,
+) -> Option<Input> {
     let a = &state.args;
     let (sweep, plan, run) = (a.sweep.clone(), a.plan.clone(), a.run.clone());
     let (settings, exe) = (a.shared.settings.clone(), a.shared.exe.clone());
@@ -38,21 +46,25 @@ pub(super) async fn submit(state: &RunState, attempt: u32, resume: bool) -> Inpu
     .await;
     let spec = match prepared {
         Ok(Ok(spec)) => spec,
-        Ok(Err(e)) => return Input::SubmitFailed(e),
-        Err(e) => return Input::SubmitFailed(e.to_string()),
+        Ok(Err(e)) => return Some(Input::SubmitFailed(e)),
+        Err(e) => return Some(Input::SubmitFailed(e.to_string())),
     };
     let Some(scheduler) = a.shared.scheduler() else {
-        return Input::SubmitFailed("the scheduler actor is not running".into());
+        return Some(Input::SubmitFailed(
+            "the scheduler actor is not running".into(),
+        ));
     };
-    match ractor::call_t!(
-        scheduler,
-        SchedulerMsg::Submit,
-        SUBMIT_TIMEOUT_MS,
-        Box::new(spec)
-    ) {
-        Ok(Ok(job)) => Input::Submitted { job },
-        Ok(Err(e)) => Input::SubmitFailed(e),
-        Err(e) => Input::SubmitFailed(e.to_string()),
+    let sent = scheduler.cast(SchedulerMsg::Submit {
+        spec: Box::new(spec),
+        run: myself.clone(),
+        attempt,
+    });
+    match sent {
+        Ok(()) => {
+            state.submitted_to = Some(scheduler.get_id());
+            None
+        }
+        Err(e) => Some(Input::SubmitFailed(e.to_string())),
     }
 }
 
@@ -63,7 +75,7 @@ pub(super) async fn find(
 ) -> Result<(), ActorProcessingErr> {
     let name = job_name(&state.args.sweep, &state.args.run, attempt);
     let found = match state.args.shared.scheduler() {
-        Some(s) => ractor::call_t!(s, SchedulerMsg::FindByName, SUBMIT_TIMEOUT_MS, name)
+        Some(s) => ractor::call_t!(s, SchedulerMsg::FindByName, FIND_TIMEOUT_MS, name)
             .map_err(|e| e.to_string())
             .and_then(|r| r),
         None => Err("the scheduler actor is not running".into()),

@@ -210,6 +210,7 @@ async fn start_service(
             let args = SchedulerArgs {
                 scheduler: state.args.scheduler.clone(),
                 poll_every: shared.poll_every,
+                limits: shared.settings.submit_limits(),
             };
             Actor::spawn_linked(name, SchedulerActor, args, myself.get_cell())
                 .await?
