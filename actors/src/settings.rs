@@ -24,17 +24,28 @@
 //! gpu_type = "v100"                # optional: --gres=gpu:v100:N instead of --gpus-per-node=N
 //! [resources.evaluation]
 //! [resources.data]                 # the graph cache
+//! [retry]                          # by failure class (see machine::retry); the defaults:
+//! max_preemptions = 20             # preempted or requeued: resumed, no cost to the others
+//! max_node_failures = 3            # NODE_FAIL, BOOT_FAIL: resumed, the failed nodes excluded
+//! max_timeouts = 3                 # the time limit: resumed from the checkpoint
+//! timeout_time_factor = 1.0        # ... asking for this much more time each time
+//! # max_time_minutes = 2880        # ... up to this
+//! max_oom_retries = 2              # out of memory: started again
+//! oom_memory_factor = 1.5          # ... with this much more memory each time
+//! # max_mem_mb = 256000            # ... up to this
+//! max_transient_failures = 2       # a failure the job calls transient (I/O on a shared file system)
+//! max_lost = 3                     # a job the scheduler lost track of
 //! ```
 //!
 //! Environment: `KDGAT_SCHEDULER`, and `KDGAT_<SECTION>_<KEY>` for every key of the sections
-//! `local`, `slurm`, `resources.train`, `resources.evaluation`, `resources.data` (e.g.
+//! `local`, `slurm`, `resources.train`, `resources.evaluation`, `resources.data`, `retry` (e.g.
 //! `KDGAT_SLURM_ACCOUNT=PAS3209`, `KDGAT_RESOURCES_TRAIN_MEM_MB=64000`).
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::machine::SubmitLimits;
+use crate::machine::{Limits, RetryPolicy, SubmitLimits};
 
 /// The layout this kdgat reads.
 const SETTINGS_VERSION: u32 = 1;
@@ -185,6 +196,8 @@ pub struct Settings {
     pub slurm: SlurmSettings,
     /// Per-stage resources.
     pub resources: StageResources,
+    /// What attempts that did not finish get, by failure class.
+    pub retry: RetryPolicy,
 }
 
 /// A cluster config that cannot be used.
@@ -198,12 +211,13 @@ pub struct SettingsError {
 }
 
 /// The environment's sections, as `KDGAT_<PREFIX>_<KEY>` prefixes and their table paths.
-const ENV_SECTIONS: [(&str, &[&str]); 5] = [
+const ENV_SECTIONS: [(&str, &[&str]); 6] = [
     ("RESOURCES_TRAIN_", &["resources", "train"]),
     ("RESOURCES_EVALUATION_", &["resources", "evaluation"]),
     ("RESOURCES_DATA_", &["resources", "data"]),
     ("LOCAL_", &["local"]),
     ("SLURM_", &["slurm"]),
+    ("RETRY_", &["retry"]),
 ];
 
 impl Settings {
@@ -216,6 +230,15 @@ impl Settings {
                 max_active: Some(self.slurm.max_active_jobs),
                 per_second: Some(self.slurm.submits_per_second),
             },
+        }
+    }
+
+    /// The supervisor's retry bounds: the `[retry]` policy, with the fixed bounds on failed
+    /// submissions.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            retry: self.retry.clone(),
+            ..Limits::default()
         }
     }
 
@@ -280,6 +303,9 @@ impl Settings {
         }
         if settings.slurm.max_active_jobs == 0 {
             return Err(invalid("slurm.max_active_jobs must be at least 1".into()));
+        }
+        if let Some(problem) = settings.retry.problems().into_iter().next() {
+            return Err(invalid(problem));
         }
         let rate = settings.slurm.submits_per_second;
         if !(rate.is_finite() && rate > 0.0) {

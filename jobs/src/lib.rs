@@ -31,3 +31,4 @@ pub mod timestamp;
 pub mod torch;
 #[cfg(feature = "train")]
 pub mod training;
+pub mod transient;

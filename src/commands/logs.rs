@@ -1,7 +1,8 @@
 //! `kdgat logs RUN [--attempt N] [--stderr] [--follow]`: finds the attempt in the project database
 //! and prints its log, or follows it until the database says the attempt ended. The database is
 //! refreshed from the store once; while following, the export that the supervisor running the
-//! attempt keeps current is only read.
+//! attempt keeps current is only read. How the attempt ended and what the supervisor decided then
+//! (a retry by failure class, or the end of the run) follow on stderr.
 
 use std::time::Duration;
 
@@ -53,5 +54,22 @@ pub fn run(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<()> {
         // The reader went away (`kdgat logs … | head`): quiet, as for every command.
         std::io::ErrorKind::BrokenPipe => StdoutError(e).into(),
         _ => anyhow::Error::new(e).context(path.display().to_string()),
-    })
+    })?;
+    // How the attempt ended and what followed, on stderr: the log itself stays the job's own.
+    let place = super::db::analytics(global)?
+        .attempt_place(&args.run, Some(place.attempt))?
+        .unwrap_or(place);
+    if let Some(decision) = &place.decision {
+        #[expect(
+            clippy::print_stderr,
+            reason = "a note beside the job's own log on stdout"
+        )]
+        {
+            eprintln!(
+                "kdgat: attempt {} ended {}: {decision}",
+                place.attempt, place.state
+            );
+        }
+    }
+    Ok(())
 }

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kdgat_actors::machine::Limits;
 use kdgat_actors::settings::Settings;
 use kdgat_actors::tree::{SessionConfig, scheduler_for};
 use kdgat_tracking::TrackingConfig;
@@ -34,6 +33,7 @@ pub fn checked_config(
     file: Option<&Path>,
 ) -> anyhow::Result<SessionConfig> {
     let scheduler = scheduler_for(&settings, &global.state_dir)?;
+    let limits = settings.limits();
     preflight::scheduler(scheduler.as_ref(), &settings, file)?;
     let tracking = TrackingConfig::from_env().map_err(|e| UserError::InvalidData(Box::new(e)))?;
     if let Some(config) = &tracking {
@@ -46,6 +46,6 @@ pub fn checked_config(
         exe: std::env::current_exe()?,
         export_path: super::db::default_export(&global.state_dir),
         tracking,
-        limits: Limits::default(),
+        limits,
     })
 }

@@ -144,6 +144,9 @@ pub struct AttemptRecord {
     pub gpus: u32,
     /// CPUs allocated.
     pub cpus: u32,
+    /// What the supervisor decided when it ended (`time limit: resumed from its checkpoint`,
+    /// `out of memory: gave up after 2 retries`); none for one that completed.
+    pub decision: Option<String>,
 }
 
 /// One entry of a run's event log.

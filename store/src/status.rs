@@ -62,7 +62,7 @@ impl Analytics {
     pub fn status_attempts(&self, run_id: &str) -> Result<QueryTable, StoreError> {
         self.query(
             "SELECT attempt, state, scheduler_job_id AS batch_job, job_name, node, exit, reason,
-                    submitted_at, started_at, ended_at, elapsed_seconds, attempt_dir
+                    decision, submitted_at, started_at, ended_at, elapsed_seconds, attempt_dir
              FROM attempts WHERE run_id = ?1 ORDER BY attempt",
             &[SqlValue::Text(run_id.to_string())],
         )
@@ -76,7 +76,7 @@ impl Analytics {
         attempt: Option<u32>,
     ) -> Result<Option<AttemptPlace>, StoreError> {
         let table = self.query(
-            "SELECT attempt, attempt_dir, ended_at IS NOT NULL FROM attempts
+            "SELECT attempt, attempt_dir, ended_at IS NOT NULL, state, decision FROM attempts
              WHERE run_id = ?1 AND (?2 IS NULL OR attempt = ?2)
              ORDER BY attempt DESC LIMIT 1",
             &[
@@ -89,6 +89,8 @@ impl Analytics {
                 attempt: u32::try_from(row[0].as_i64()?).ok()?,
                 dir: PathBuf::from(row[1].as_str()?),
                 ended: row[2].as_i64()? != 0,
+                state: row[3].as_str()?.to_string(),
+                decision: row[4].as_str().map(String::from),
             })
         }))
     }
@@ -103,4 +105,8 @@ pub struct AttemptPlace {
     pub dir: PathBuf,
     /// Whether it has ended.
     pub ended: bool,
+    /// Its state (how it ended, once it has).
+    pub state: String,
+    /// What the supervisor decided when it ended, if anything.
+    pub decision: Option<String>,
 }

@@ -103,7 +103,7 @@ pub fn teacher_run_id(config: &Value) -> Option<String> {
 pub fn run_status(completion: &Completion) -> RunStatus {
     match completion {
         Completion::Finished => RunStatus::Complete,
-        Completion::Failed(_) => RunStatus::Failed,
+        Completion::Failed { .. } => RunStatus::Failed,
         Completion::Interrupted | Completion::Unfinished | Completion::NotStarted => {
             RunStatus::Unknown
         }

@@ -1,17 +1,15 @@
-//! How an attempt ended, decided from what the scheduler says (its final state and exit status)
-//! and what the run directory says ([`Completion`]): a pure function, the one place that decides
-//! what "the attempt succeeded" means for the supervisor.
+//! How an attempt ended, decided from what the scheduler says (its final state, exit status and
+//! node) and what the run directory says ([`Completion`]): a pure function, the one place that
+//! decides what "the attempt succeeded" means for the supervisor, and which failure class an
+//! attempt that did not succeed falls in (what [`decide`](super::retry::decide) acts on).
 //!
 //! - The run directory is the truth for success: an attempt that exited 0 but did not write its
 //!   `finished` event did not succeed.
-//! - An attempt stopped with a resumable checkpoint (exit status 75 after SIGUSR2/SIGTERM, or its
-//!   last event `preempted`), preempted, requeued, timed out, or lost with its node (NODE_FAIL,
-//!   BOOT_FAIL) is resumed: the next attempt continues from the checkpoint.
-//! - A job the scheduler lost track of is resubmitted.
-//! - A cancelled job is cancelled; anything else failed, with the reason the job gave (its `failed`
-//!   event) or the scheduler's.
+//! - Preempted or requeued; its node failed (NODE_FAIL, BOOT_FAIL); its time limit (TIMEOUT, or
+//!   exit status 75: it checkpointed on the SIGUSR2 that comes before the limit); out of memory;
+//!   lost by the scheduler; cancelled; failed — transient when the job's `failed` event says so.
 
-use kdgat_cluster::{ExitStatus, JobState};
+use kdgat_cluster::{JobState, JobStatus};
 use kdgat_jobs::run_dir::Completion;
 
 /// The exit status of a job stopped with a resumable checkpoint (`kdgat job exec`'s 75).
@@ -22,101 +20,176 @@ pub const RESUMABLE_EXIT: u8 = 75;
 pub enum AttemptEnd {
     /// The run finished.
     Succeeded,
-    /// Stopped early; the next attempt resumes from the checkpoint.
-    Resumable(String),
-    /// The scheduler lost the job; submit it again.
+    /// Preempted or requeued by the scheduler.
+    Preempted(String),
+    /// Its node failed.
+    NodeFailed {
+        /// The node, where the scheduler names it.
+        node: Option<String>,
+        /// What the scheduler said.
+        why: String,
+    },
+    /// It reached (or checkpointed just before) its time limit.
+    TimedOut(String),
+    /// It ran out of memory.
+    OutOfMemory,
+    /// The scheduler lost the job.
     Lost(String),
     /// Cancelled.
     Cancelled,
-    /// Failed, with why.
-    Failed(String),
+    /// Failed, with why; `transient` when the job reports the cause as one that may pass.
+    Failed {
+        /// Why.
+        why: String,
+        /// Whether the cause may pass (a retry may succeed).
+        transient: bool,
+    },
 }
 
-/// Classifies an attempt that the scheduler reports ended (`state.is_terminal()`).
-pub fn classify(state: JobState, exit: Option<ExitStatus>, completion: &Completion) -> AttemptEnd {
-    let code = exit.map(|e| e.code);
-    match (state, completion) {
+impl AttemptEnd {
+    /// The attempt's state in the store: its class, as [`RetryCounts::from_history`] reads it
+    /// back.
+    ///
+    /// [`RetryCounts::from_history`]: super::retry::RetryCounts::from_history
+    pub fn class(&self) -> &'static str {
+        match self {
+            AttemptEnd::Succeeded => "completed",
+            AttemptEnd::Preempted(_) => "preempted",
+            AttemptEnd::NodeFailed { .. } => "node_failed",
+            AttemptEnd::TimedOut(_) => "timed_out",
+            AttemptEnd::OutOfMemory => "out_of_memory",
+            AttemptEnd::Lost(_) => "lost",
+            AttemptEnd::Cancelled => "cancelled",
+            AttemptEnd::Failed {
+                transient: true, ..
+            } => "failed_transient",
+            AttemptEnd::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// Classifies an attempt that the scheduler reports ended (`status.state.is_terminal()`).
+pub fn classify(status: &JobStatus, completion: &Completion) -> AttemptEnd {
+    let code = status.exit.map(|e| e.code);
+    match (status.state, completion) {
         (JobState::Cancelled { .. }, _) => AttemptEnd::Cancelled,
         (_, Completion::Finished) => AttemptEnd::Succeeded,
-        (JobState::Timeout, _) => AttemptEnd::Resumable("time limit".into()),
-        (JobState::Preempted | JobState::Requeued | JobState::RequeueFed, _) => {
-            AttemptEnd::Resumable("preempted".into())
-        }
+        (JobState::Timeout, _) => AttemptEnd::TimedOut("time limit".into()),
+        (JobState::Preempted, _) => AttemptEnd::Preempted("preempted".into()),
+        (JobState::Requeued | JobState::RequeueFed, _) => AttemptEnd::Preempted("requeued".into()),
         (JobState::NodeFail | JobState::BootFail | JobState::LaunchFailed, _) => {
-            AttemptEnd::Resumable(format!("{state:?}"))
+            AttemptEnd::NodeFailed {
+                node: status.node.clone(),
+                why: format!("{:?}", status.state),
+            }
         }
         (_, Completion::Interrupted) if code == Some(RESUMABLE_EXIT) => {
-            AttemptEnd::Resumable("stopped with a checkpoint".into())
+            AttemptEnd::TimedOut("stopped with a checkpoint before its time limit".into())
         }
         (JobState::Lost, Completion::Unfinished | Completion::NotStarted) => {
             AttemptEnd::Lost("the scheduler no longer knows the job".into())
         }
-        (_, Completion::Failed(why)) => AttemptEnd::Failed(why.clone()),
-        (JobState::OutOfMemory, _) => AttemptEnd::Failed("out of memory".into()),
-        (JobState::Completed, _) => {
-            AttemptEnd::Failed("exited 0 without finishing (no `finished` event)".into())
-        }
-        (other, _) => AttemptEnd::Failed(match exit {
-            Some(exit) => format!("{other:?}, exit status {exit}"),
-            None => format!("{other:?}"),
-        }),
+        (JobState::OutOfMemory, _) => AttemptEnd::OutOfMemory,
+        (_, Completion::Failed { error, transient }) => AttemptEnd::Failed {
+            why: error.clone(),
+            transient: *transient,
+        },
+        (JobState::Completed, _) => AttemptEnd::Failed {
+            why: "exited 0 without finishing (no `finished` event)".into(),
+            transient: false,
+        },
+        (other, _) => AttemptEnd::Failed {
+            why: match status.exit {
+                Some(exit) => format!("{other:?}, exit status {exit}"),
+                None => format!("{other:?}"),
+            },
+            transient: false,
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use kdgat_cluster::ExitStatus;
+
     use super::*;
 
-    fn exit(code: u8) -> Option<ExitStatus> {
-        Some(ExitStatus { code, signal: 0 })
+    fn status(state: JobState, code: Option<u8>) -> JobStatus {
+        JobStatus {
+            exit: code.map(|code| ExitStatus { code, signal: 0 }),
+            node: Some("gpu07".into()),
+            ..JobStatus::new(state)
+        }
     }
 
     #[test]
     fn every_way_an_attempt_ends() {
         use AttemptEnd::*;
-        let failed = Completion::Failed("no graphs".into());
-        for (state, status, completion, want) in [
+        let failed = |transient| Completion::Failed {
+            error: "no graphs".into(),
+            transient,
+        };
+        let failure = |why: &str, transient| Failed {
+            why: why.into(),
+            transient,
+        };
+        for (state, code, completion, want) in [
             (
                 JobState::Completed,
-                exit(0),
+                Some(0),
                 Completion::Finished,
                 Succeeded,
             ),
             (
                 JobState::Completed,
-                exit(0),
+                Some(0),
                 Completion::Unfinished,
-                Failed("exited 0 without finishing (no `finished` event)".into()),
+                failure("exited 0 without finishing (no `finished` event)", false),
             ),
             (
                 JobState::Failed,
-                exit(3),
-                failed.clone(),
-                Failed("no graphs".into()),
+                Some(3),
+                failed(false),
+                failure("no graphs", false),
             ),
             (
                 JobState::Failed,
-                exit(RESUMABLE_EXIT),
+                Some(3),
+                failed(true),
+                failure("no graphs", true),
+            ),
+            (
+                JobState::Failed,
+                Some(RESUMABLE_EXIT),
                 Completion::Interrupted,
-                Resumable("stopped with a checkpoint".into()),
+                TimedOut("stopped with a checkpoint before its time limit".into()),
             ),
             (
                 JobState::Timeout,
                 None,
                 Completion::Interrupted,
-                Resumable("time limit".into()),
+                TimedOut("time limit".into()),
             ),
             (
                 JobState::Preempted,
                 None,
                 Completion::Unfinished,
-                Resumable("preempted".into()),
+                Preempted("preempted".into()),
+            ),
+            (
+                JobState::Requeued,
+                None,
+                Completion::Interrupted,
+                Preempted("requeued".into()),
             ),
             (
                 JobState::NodeFail,
                 None,
                 Completion::Unfinished,
-                Resumable("NodeFail".into()),
+                NodeFailed {
+                    node: Some("gpu07".into()),
+                    why: "NodeFail".into(),
+                },
             ),
             (
                 JobState::Cancelled { by: Some(0) },
@@ -135,20 +208,46 @@ mod tests {
                 JobState::OutOfMemory,
                 None,
                 Completion::Unfinished,
-                Failed("out of memory".into()),
+                OutOfMemory,
             ),
+            (JobState::OutOfMemory, Some(9), failed(false), OutOfMemory),
             (
                 JobState::Failed,
-                exit(1),
+                Some(1),
                 Completion::Unfinished,
-                Failed("Failed, exit status 1:0".into()),
+                failure("Failed, exit status 1:0", false),
             ),
         ] {
-            assert_eq!(
-                classify(state, status, &completion),
-                want,
-                "{state:?} {completion:?}"
-            );
+            let s = status(state, code);
+            assert_eq!(classify(&s, &completion), want, "{state:?} {completion:?}");
         }
+    }
+
+    #[test]
+    fn each_class_has_its_own_state_name() {
+        let names: std::collections::BTreeSet<&str> = [
+            AttemptEnd::Succeeded,
+            AttemptEnd::Preempted(String::new()),
+            AttemptEnd::NodeFailed {
+                node: None,
+                why: String::new(),
+            },
+            AttemptEnd::TimedOut(String::new()),
+            AttemptEnd::OutOfMemory,
+            AttemptEnd::Lost(String::new()),
+            AttemptEnd::Cancelled,
+            AttemptEnd::Failed {
+                why: String::new(),
+                transient: true,
+            },
+            AttemptEnd::Failed {
+                why: String::new(),
+                transient: false,
+            },
+        ]
+        .iter()
+        .map(AttemptEnd::class)
+        .collect();
+        assert_eq!(names.len(), 9);
     }
 }

@@ -4,9 +4,11 @@
 //!
 //! Pending → (Start) Submitting → (Submitted) Queued → Running → Complete | Failed | Cancelled, with
 //! the detours the scheduler can force: a failed submission waits and tries again (bounded); an
-//! attempt that ended resumable (preempted, timed out, stopped with a checkpoint) or lost is
-//! submitted again as a new attempt that resumes (bounded); a supervisor restarted while an
-//! attempt was being submitted looks the batch job up by name before submitting anything.
+//! attempt that did not finish is retried as its failure class allows ([`decide`]: preempted,
+//! node failure, time limit, out of memory, transient failure, lost; each bounded), the next
+//! attempt resuming and adjusted ([`Adjustment`]: other nodes, more time or memory); a supervisor
+//! restarted while an attempt was being submitted looks the batch job up by name before submitting
+//! anything.
 
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use kdgat_cluster::JobState;
 use kdgat_store::RunStatus;
 
 use super::end::AttemptEnd;
+use super::retry::{Adjustment, Decision, RetryCounts, RetryPolicy, decide};
 
 /// Where a run stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +124,8 @@ pub enum Effect {
         attempt: u32,
         /// Resume from the checkpoint.
         resume: bool,
+        /// What it changes from the stage's resources.
+        adjust: Adjustment,
     },
     /// Look up the batch job of attempt `attempt` by its name.
     FindByName {
@@ -141,10 +146,10 @@ pub enum Effect {
 }
 
 /// Bounds on what the machine retries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
-    /// Attempts after the first (resumed or resubmitted after a lost job).
-    pub max_resubmits: u32,
+    /// What attempts that did not finish get, by failure class.
+    pub retry: RetryPolicy,
     /// Failed submissions in a row before the run fails.
     pub max_submit_failures: u32,
     /// The first wait after a failed submission; doubled each time, up to a minute.
@@ -154,7 +159,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_resubmits: 3,
+            retry: RetryPolicy::default(),
             max_submit_failures: 5,
             first_backoff: Duration::from_secs(2),
         }
@@ -162,14 +167,14 @@ impl Default for Limits {
 }
 
 /// A run's state machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunMachine {
     /// Where it stands.
     pub phase: Phase,
     /// Attempts made so far (the last one's number).
     pub attempts: u32,
-    /// Resubmissions after resumable or lost attempts.
-    pub resubmits: u32,
+    /// The retries used so far, by failure class.
+    pub retries: RetryCounts,
     /// Failed submissions in a row.
     pub submit_failures: u32,
     /// Whether the next submission resumes from the checkpoint.
@@ -183,16 +188,17 @@ pub struct RunMachine {
 impl RunMachine {
     /// A new run, waiting for its dependencies.
     pub fn new(limits: Limits) -> RunMachine {
-        RunMachine::at(Phase::Pending, 0, limits)
+        RunMachine::at(Phase::Pending, 0, RetryCounts::default(), limits)
     }
 
-    /// A run rebuilt from the store: its phase and the number of its last attempt. A restart in
-    /// the middle of a submission first looks for the batch job by name.
-    pub fn at(phase: Phase, attempts: u32, limits: Limits) -> RunMachine {
+    /// A run rebuilt from the store: its phase, the number of its last attempt and the retries
+    /// its ended attempts used. A restart in the middle of a submission first looks for the batch
+    /// job by name.
+    pub fn at(phase: Phase, attempts: u32, retries: RetryCounts, limits: Limits) -> RunMachine {
         RunMachine {
             phase,
             attempts,
-            resubmits: 0,
+            retries,
             submit_failures: 0,
             resume_next: true,
             cancel_requested: false,
@@ -246,6 +252,7 @@ impl RunMachine {
                 vec![Effect::Submit {
                     attempt,
                     resume: self.resume_next,
+                    adjust: self.retries.adjustment(),
                 }]
             }
             (Submitting { attempt }, Input::SubmitFailed(why)) => {
@@ -293,6 +300,7 @@ impl RunMachine {
         vec![Effect::Submit {
             attempt: self.attempts,
             resume: self.resume_next,
+            adjust: self.retries.adjustment(),
         }]
     }
 
@@ -325,20 +333,6 @@ impl RunMachine {
     }
 
     fn ended(&mut self, end: AttemptEnd) -> Vec<Effect> {
-        let resubmit = |machine: &mut RunMachine, kind: &'static str, why: String, resume: bool| {
-            if machine.resubmits >= machine.limits.max_resubmits {
-                machine.phase = Phase::Failed(format!(
-                    "gave up after {} resubmissions: {why}",
-                    machine.resubmits
-                ));
-                return vec![Effect::Record(kind, why)];
-            }
-            machine.resubmits += 1;
-            machine.resume_next = resume;
-            let mut effects = vec![Effect::Record(kind, why)];
-            effects.extend(machine.submit_next());
-            effects
-        };
         match end {
             AttemptEnd::Succeeded => {
                 self.phase = Phase::Complete { skipped: false };
@@ -353,21 +347,28 @@ impl RunMachine {
                 };
                 vec![Effect::Record("cancelled", by.into())]
             }
-            AttemptEnd::Failed(why) => {
-                self.phase = Phase::Failed(why.clone());
-                vec![Effect::Record("failed", why)]
-            }
-            AttemptEnd::Resumable(why) if !self.cancel_requested => {
-                resubmit(self, "resume", why, true)
-            }
-            AttemptEnd::Lost(why) if !self.cancel_requested => {
-                let resume = self.resume_next;
-                resubmit(self, "lost", why, resume)
-            }
-            AttemptEnd::Resumable(_) | AttemptEnd::Lost(_) => {
+            _ if self.cancel_requested => {
                 self.phase = Phase::Cancelled;
                 vec![Effect::Record("cancelled", "by the user".into())]
             }
+            end => match decide(
+                &end,
+                &mut self.retries,
+                &self.limits.retry,
+                self.resume_next,
+            ) {
+                Decision::Retry { kind, why, resume } => {
+                    self.resume_next = resume;
+                    let mut effects = vec![Effect::Record(kind, why)];
+                    effects.extend(self.submit_next());
+                    effects
+                }
+                Decision::GiveUp(why) => {
+                    self.phase = Phase::Failed(why.clone());
+                    vec![Effect::Record("failed", why)]
+                }
+                Decision::NotAFailure => Vec::new(),
+            },
         }
     }
 }

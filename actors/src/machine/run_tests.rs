@@ -2,14 +2,39 @@ use super::*;
 
 fn limits() -> Limits {
     Limits {
-        max_resubmits: 2,
+        retry: RetryPolicy {
+            max_preemptions: 5,
+            max_node_failures: 1,
+            max_timeouts: 2,
+            max_oom_retries: 1,
+            max_transient_failures: 1,
+            max_lost: 1,
+            ..RetryPolicy::default()
+        },
         max_submit_failures: 3,
         first_backoff: Duration::from_secs(1),
     }
 }
 
 fn submit(attempt: u32, resume: bool) -> Effect {
-    Effect::Submit { attempt, resume }
+    Effect::Submit {
+        attempt,
+        resume,
+        adjust: Adjustment::default(),
+    }
+}
+
+fn failed(why: &str) -> AttemptEnd {
+    AttemptEnd::Failed {
+        why: why.into(),
+        transient: false,
+    }
+}
+
+/// A machine whose attempt `attempt` is running as batch job `attempt`.
+fn running(m: &mut RunMachine) {
+    let job = m.attempts.to_string();
+    m.apply(Input::Submitted { job });
 }
 
 #[test]
@@ -72,26 +97,133 @@ fn a_failed_submission_waits_longer_each_time_then_fails_the_run() {
 }
 
 #[test]
-fn resumable_and_lost_attempts_are_resubmitted_within_the_budget() {
+fn each_failure_class_is_retried_within_its_own_budget() {
     let mut m = RunMachine::new(limits());
     m.apply(Input::Start { resume: false });
-    m.apply(Input::Submitted { job: "1".into() });
-    let effects = m.apply(Input::Ended(AttemptEnd::Resumable("time limit".into())));
+    running(&mut m);
+    // A time limit: resumed, as often as its budget allows.
+    let effects = m.apply(Input::Ended(AttemptEnd::TimedOut("time limit".into())));
     assert_eq!(
         effects,
         [
-            Effect::Record("resume", "time limit".into()),
-            submit(2, true)
+            Effect::Record(
+                "timed_out",
+                "time limit: resumed from its checkpoint".into()
+            ),
+            Effect::Submit {
+                attempt: 2,
+                resume: true,
+                adjust: Adjustment {
+                    more_time: 1,
+                    ..Adjustment::default()
+                }
+            }
         ]
     );
-    m.apply(Input::Submitted { job: "2".into() });
-    let effects = m.apply(Input::Ended(AttemptEnd::Lost("gone".into())));
-    assert_eq!(effects[1], submit(3, true), "a lost attempt keeps resuming");
-    m.apply(Input::Submitted { job: "3".into() });
-    m.apply(Input::Ended(AttemptEnd::Resumable("preempted".into())));
+    // Preemptions cost nothing of the other budgets.
+    for _ in 0..4 {
+        running(&mut m);
+        let effects = m.apply(Input::Ended(AttemptEnd::Preempted("preempted".into())));
+        assert_eq!(
+            effects[0].clone(),
+            Effect::Record(
+                "preempted",
+                "preempted: resumed, at no cost to the retry budget".into()
+            )
+        );
+    }
+    // A node failure: the next attempt avoids the node.
+    running(&mut m);
+    let effects = m.apply(Input::Ended(AttemptEnd::NodeFailed {
+        node: Some("gpu07".into()),
+        why: "NodeFail".into(),
+    }));
+    let Some(Effect::Submit {
+        attempt, adjust, ..
+    }) = effects.last()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        (*attempt, adjust.exclude.clone()),
+        (7, vec!["gpu07".to_string()])
+    );
+    // Out of memory: resumed with more memory.
+    running(&mut m);
+    let effects = m.apply(Input::Ended(AttemptEnd::OutOfMemory));
+    assert_eq!(
+        effects.last(),
+        Some(&Effect::Submit {
+            attempt: 8,
+            resume: true,
+            adjust: Adjustment {
+                exclude: vec!["gpu07".into()],
+                more_time: 1,
+                more_memory: 1
+            }
+        })
+    );
+    // A second out of memory is past its budget of one.
+    running(&mut m);
+    m.apply(Input::Ended(AttemptEnd::OutOfMemory));
     assert_eq!(
         m.phase,
-        Phase::Failed("gave up after 2 resubmissions: preempted".into())
+        Phase::Failed("out of memory: gave up after 1 retry".into())
+    );
+    assert_eq!(m.retries.preempted, 4);
+}
+
+#[test]
+fn failures_are_retried_only_when_transient_and_lost_jobs_keep_resuming() {
+    let mut m = RunMachine::new(limits());
+    m.apply(Input::Start { resume: true });
+    running(&mut m);
+    let effects = m.apply(Input::Ended(AttemptEnd::Failed {
+        why: "stale file handle".into(),
+        transient: true,
+    }));
+    assert_eq!(effects.last(), Some(&submit(2, true)));
+    running(&mut m);
+    let effects = m.apply(Input::Ended(AttemptEnd::Lost("gone".into())));
+    assert_eq!(
+        effects.last(),
+        Some(&submit(3, true)),
+        "a lost attempt resumes as it did"
+    );
+    running(&mut m);
+    m.apply(Input::Ended(failed("no graphs")));
+    assert_eq!(
+        m.phase,
+        Phase::Failed("no graphs".into()),
+        "not transient: no retry"
+    );
+}
+
+#[test]
+fn a_rebuilt_machine_keeps_the_retries_its_attempts_used() {
+    let retries = RetryCounts::from_history([
+        ("timed_out", Some("gpu01")),
+        ("node_failed", Some("gpu02")),
+        ("preempted", None),
+        ("completed", None),
+    ]);
+    let mut m = RunMachine::at(
+        Phase::Running {
+            attempt: 4,
+            job: "9".into(),
+        },
+        4,
+        retries,
+        limits(),
+    );
+    m.apply(Input::Ended(AttemptEnd::NodeFailed {
+        node: Some("gpu03".into()),
+        why: "NodeFail".into(),
+    }));
+    assert_eq!(
+        m.phase,
+        Phase::Failed("NodeFail on gpu03: gave up after 1 retry".into()),
+        "the node-failure budget of one was used before the restart"
     );
 }
 
@@ -100,7 +232,7 @@ fn failures_cancellations_and_upstream_failures_end_the_run() {
     let mut m = RunMachine::new(limits());
     m.apply(Input::Start { resume: false });
     m.apply(Input::Submitted { job: "1".into() });
-    m.apply(Input::Ended(AttemptEnd::Failed("oom".into())));
+    m.apply(Input::Ended(failed("oom")));
     assert_eq!(m.phase, Phase::Failed("oom".into()));
 
     let mut m = RunMachine::new(limits());
@@ -116,7 +248,7 @@ fn failures_cancellations_and_upstream_failures_end_the_run() {
     m.apply(Input::Start { resume: false });
     m.apply(Input::Submitted { job: "5".into() });
     assert_eq!(m.apply(Input::Cancel), [Effect::CancelJob("5".into())]);
-    m.apply(Input::Ended(AttemptEnd::Resumable(
+    m.apply(Input::Ended(AttemptEnd::TimedOut(
         "SIGTERM checkpoint".into(),
     )));
     assert_eq!(m.phase, Phase::Cancelled, "no resubmission after a cancel");
@@ -160,7 +292,12 @@ fn failures_cancellations_and_upstream_failures_end_the_run() {
 
 #[test]
 fn a_restart_mid_submission_looks_the_job_up_before_submitting() {
-    let m = RunMachine::at(Phase::Submitting { attempt: 2 }, 2, limits());
+    let m = RunMachine::at(
+        Phase::Submitting { attempt: 2 },
+        2,
+        RetryCounts::default(),
+        limits(),
+    );
     assert_eq!(m.recover(), [Effect::FindByName { attempt: 2 }]);
     let mut found = m.clone();
     found.apply(Input::Found { job: "44".into() });
@@ -174,6 +311,11 @@ fn a_restart_mid_submission_looks_the_job_up_before_submitting() {
     let mut missing = m.clone();
     assert_eq!(missing.apply(Input::NotFound), [submit(2, true)]);
     assert_eq!(missing.phase, Phase::Submitting { attempt: 2 });
-    let waiting = RunMachine::at(Phase::Waiting { attempt: 3 }, 2, limits());
+    let waiting = RunMachine::at(
+        Phase::Waiting { attempt: 3 },
+        2,
+        RetryCounts::default(),
+        limits(),
+    );
     assert_eq!(waiting.recover(), [Effect::WaitFor(Duration::ZERO)]);
 }

@@ -94,7 +94,7 @@ pub fn decide(
                     why: "interrupted: resumes from its checkpoint".into(),
                     resume: true,
                 },
-                Completion::Failed(why) => run_because(format!("failed before ({why})")),
+                Completion::Failed { error, .. } => run_because(format!("failed before ({error})")),
                 Completion::Unfinished => run_because("started before and did not finish".into()),
                 Completion::NotStarted => run_because("not run yet".into()),
             }
@@ -207,7 +207,10 @@ mod tests {
         observed
             .get_mut("hcrl_sa/teacher_autoencoder")
             .unwrap()
-            .completion = Completion::Failed("oom".into());
+            .completion = Completion::Failed {
+            error: "oom".into(),
+            transient: false,
+        };
         let decisions = decide(&plan, &observed, false);
         assert_eq!(
             decisions["hcrl_sa/teacher_autoencoder"],

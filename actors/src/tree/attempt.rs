@@ -1,7 +1,8 @@
 //! One attempt of a run, made ready for the scheduler: its batch job name (unique per attempt, in
 //! the characters SLURM accepts, naming sweep, run and attempt), its directory with the config it is
 //! given and its `spec.json` (recording the finish stamps of the runs it is built on), and the
-//! batch job spec with the stage's resources. The files are written before the job is submitted.
+//! batch job spec with the stage's resources, as the retry policy adjusts them for a retry (other
+//! nodes, more time, more memory). The files are written before the job is submitted.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use kdgat_jobs::config::write_config;
 use kdgat_jobs::graph::cache::{CacheMetadata, METADATA_FILE};
 use kdgat_jobs::run_dir::{INPUT_CONFIG, JobSpec, ModelWork, RunDir, SPEC, Work, finish_stamp};
 
+use crate::machine::Adjustment;
 use crate::plan::{Plan, PlannedRun, RunKind, graphs_work};
 use crate::settings::{Resources, SchedulerKind, Settings};
 
@@ -62,7 +64,12 @@ pub struct AttemptPlan<'a> {
 }
 
 /// Writes attempt `attempt`'s directory and spec; returns the batch job to submit.
-pub fn prepare(a: &AttemptPlan<'_>, attempt: u32, resume: bool) -> Result<BatchJobSpec, String> {
+pub fn prepare(
+    a: &AttemptPlan<'_>,
+    attempt: u32,
+    resume: bool,
+    adjust: &Adjustment,
+) -> Result<BatchJobSpec, String> {
     let run_dir = RunDir::new(&a.run.run_dir);
     let dir = run_dir.attempt_dir(attempt);
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", dir.display());
@@ -102,7 +109,7 @@ pub fn prepare(a: &AttemptPlan<'_>, attempt: u32, resume: bool) -> Result<BatchJ
         inputs,
     };
     spec.write(&dir.join(SPEC)).map_err(|e| fail(&e))?;
-    Ok(batch_job(a, attempt, dir))
+    Ok(batch_job(a, attempt, dir, adjust))
 }
 
 /// What a local job keeps of the supervisor's environment: where programs and libraries are, who
@@ -127,8 +134,9 @@ fn passed_through() -> Vec<(String, String)> {
         .collect()
 }
 
-fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf) -> BatchJobSpec {
+fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf, adjust: &Adjustment) -> BatchJobSpec {
     let r = resources(a.settings, a.run.kind);
+    let policy = &a.settings.retry;
     let mut command = if a.settings.job_command.is_empty() {
         vec![a.exe.display().to_string()]
     } else {
@@ -146,7 +154,7 @@ fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf) -> BatchJobSpec {
         a.plan.request.runs_root.clone(),
         dir,
     );
-    spec.time_minutes = Some(r.time_minutes);
+    spec.time_minutes = Some(adjust.time_minutes(policy, r.time_minutes));
     match a.settings.scheduler {
         SchedulerKind::Local => {
             // One machine: the jobs at once share its CPUs.
@@ -161,7 +169,8 @@ fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf) -> BatchJobSpec {
             spec.partition = s.partition.clone();
             spec.account = s.account.clone();
             spec.constraint = s.constraint.clone();
-            spec.mem_mb = Some(r.mem_mb);
+            spec.mem_mb = Some(adjust.mem_mb(policy, r.mem_mb));
+            spec.exclude = adjust.exclude.clone();
             spec.cpus = Some(r.cpus);
             spec.gpus = (r.gpus > 0).then(|| GpuRequest {
                 count: r.gpus,
@@ -197,7 +206,7 @@ mod tests {
             settings: &settings,
             exe: std::path::Path::new("/bin/kdgat"),
         };
-        let job = prepare(&a, 2, true).unwrap();
+        let job = prepare(&a, 2, true, &Adjustment::default()).unwrap();
         assert_eq!(job.name, "kdgat.s-1.hcrl_sa.student_curriculum_kd.2");
         job.validate().unwrap();
         assert_eq!(job.time_minutes, Some(360));
@@ -223,6 +232,7 @@ mod tests {
             },
             1,
             true,
+            &Adjustment::default(),
         )
         .unwrap();
         assert_eq!(graphs.name, "kdgat.s-1.hcrl_sa.graphs.1");

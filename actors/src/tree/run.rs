@@ -11,7 +11,7 @@ use kdgat_cluster::JobStatus;
 use kdgat_jobs::run_dir::{Completion, now_ms};
 use kdgat_jobs::timestamp::utc_now_iso8601;
 use kdgat_store::Change;
-use kdgat_tracking::TrackingOp;
+use kdgat_tracking::{Tag, TrackingOp};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 
 use super::attempt::{job_name, resources};
@@ -20,7 +20,7 @@ use super::run_io::{find, follow, submit, unwatch, watch};
 use super::scheduler::SchedulerMsg;
 use super::shared::{Progress, Shared, blocking};
 use super::stage::StageMsg;
-use crate::machine::{AttemptEnd, Effect, Input, Outcome, Phase, RunMachine, classify};
+use crate::machine::{DECISIONS, Effect, Input, Outcome, Phase, RetryCounts, RunMachine, classify};
 use crate::plan::{Plan, PlannedRun};
 
 /// How often a running attempt's events are read when the scheduler polls less often (SLURM).
@@ -116,10 +116,16 @@ impl Actor for RunActor {
             .filter(|r| r.sweep_id.as_deref() == Some(sweep.as_str()))
             .unwrap_or_else(|| run_book::new_record(&sweep, &args.run));
         let phase = rebuilt_phase(&record, last.as_ref());
+        let retries = RetryCounts::from_history(
+            attempts
+                .iter()
+                .map(|a| (a.state.as_str(), a.node.as_deref())),
+        );
         let machine = RunMachine::at(
             phase,
             last.as_ref().map_or(0, |a| a.attempt),
-            args.shared.limits,
+            retries,
+            args.shared.limits.clone(),
         );
         let watchdog = (args.shared.poll_every * 20).max(Duration::from_secs(5));
         myself.send_interval(watchdog, || RunMsg::Watchdog);
@@ -276,16 +282,9 @@ async fn on_status(
     state.end_in_events = false;
     let run_dir = state.args.run.run_dir.clone();
     let completion = blocking(move || Completion::of(&run_dir)).await?;
-    let end = classify(status.state, status.exit, &completion);
+    let end = classify(&status, &completion);
     if let Some(mut attempt) = state.book.attempt.take() {
-        attempt.state = match &end {
-            AttemptEnd::Succeeded => "completed",
-            AttemptEnd::Resumable(_) => "resumable",
-            AttemptEnd::Lost(_) => "lost",
-            AttemptEnd::Cancelled => "cancelled",
-            AttemptEnd::Failed(_) => "failed",
-        }
-        .into();
+        attempt.state = end.class().into();
         attempt.exit = status.exit.map(|e| e.to_string());
         attempt.ended_at = Some(utc_now_iso8601());
         // The scheduler's accounting where it has it (what the cluster bills), else the time this
@@ -364,11 +363,12 @@ async fn persist(
         }
         _ => {}
     }
-    let a = &state.args;
     if let Some(attempt) = &state.book.attempt {
         change.attempts.retain(|x| x.attempt != attempt.attempt);
         change.attempts.push(attempt.clone());
     }
+    decided(state, &mut change, effects);
+    let a = &state.args;
     let record = run_book::updated_record(&state.book, &phase);
     change.runs.push(record.clone());
     change.events = run_book::recorded(&a.run.run_id, effects);
@@ -392,6 +392,41 @@ async fn persist(
     state.book.record = record;
     a.shared.nudge();
     Ok(())
+}
+
+/// What the machine decided when an attempt ended goes on that attempt's record (and the book's
+/// copy of it), and, with MLflow on, on the run as the tag `kdgat.decision.N`.
+fn decided(state: &mut RunState, change: &mut Change, effects: &[Effect]) {
+    let Some(why) = effects.iter().find_map(|e| match e {
+        Effect::Record(kind, why) if DECISIONS.contains(kind) => Some(why.clone()),
+        _ => None,
+    }) else {
+        return;
+    };
+    let mut tags = Vec::new();
+    for attempt in change
+        .attempts
+        .iter_mut()
+        .filter(|a| a.ended_at.is_some() && a.decision.is_none())
+    {
+        attempt.decision = Some(why.clone());
+        tags.push(Tag::new(
+            format!("kdgat.decision.{}", attempt.attempt),
+            &why,
+        ));
+        if let Some(book) = state
+            .book
+            .attempt
+            .as_mut()
+            .filter(|b| b.attempt == attempt.attempt)
+        {
+            book.decision = Some(why.clone());
+        }
+    }
+    if state.book.tracked && !tags.is_empty() {
+        let run_key = run_book::run_key(&state.args.sweep, &state.args.run.run_id);
+        run_book::queue(change, vec![TrackingOp::SetTags { run_key, tags }]);
+    }
 }
 
 /// A later attempt of a tracked run: its MLflow run's attempt, batch job and node tags follow it.
@@ -437,8 +472,12 @@ async fn carry_out(
 ) -> Result<(), ActorProcessingErr> {
     for effect in effects {
         match effect {
-            Effect::Submit { attempt, resume } => {
-                if let Some(input) = submit(myself, state, attempt, resume).await {
+            Effect::Submit {
+                attempt,
+                resume,
+                adjust,
+            } => {
+                if let Some(input) = submit(myself, state, attempt, resume, adjust).await {
                     Box::pin(drive(myself, state, input)).await?;
                 }
             }

@@ -89,6 +89,7 @@ pub fn new_attempt(
         elapsed_seconds: None,
         gpus,
         cpus,
+        decision: None,
     }
 }
 

@@ -16,7 +16,7 @@ use super::run::{RunMsg, RunState, drive, ensure_tracked};
 use super::run_book;
 use super::scheduler::SchedulerMsg;
 use super::shared::{Progress, blocking};
-use crate::machine::{Input, Phase};
+use crate::machine::{Adjustment, Input, Phase};
 
 /// How long a lookup may take (squeue and sacct on a busy controller).
 const FIND_TIMEOUT_MS: u64 = 180_000;
@@ -29,6 +29,7 @@ pub(super) async fn submit(
     state: &mut RunState,
     attempt: u32,
     resume: bool,
+    adjust: Adjustment,
 ) -> Option<Input> {
     let a = &state.args;
     let (sweep, plan, run) = (a.sweep.clone(), a.plan.clone(), a.run.clone());
@@ -41,7 +42,7 @@ pub(super) async fn submit(
             settings: &settings,
             exe: &exe,
         };
-        prepare(&attempt_plan, attempt, resume)
+        prepare(&attempt_plan, attempt, resume, &adjust)
     })
     .await;
     let spec = match prepared {

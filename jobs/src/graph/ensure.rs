@@ -13,6 +13,7 @@ use super::cache_file::CacheFileError;
 use super::sequence::GraphMode;
 use crate::catalog::{Catalog, CatalogError, DatasetEntry};
 use crate::run_dir::{BENCHMARK, EventLog, GraphsWork, JobSpec, write_benchmark};
+use crate::transient::io_error_is_transient;
 
 /// Why the cache could not be brought up to date.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,16 @@ pub enum EnsureError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl EnsureError {
+    /// Whether it may pass if the job runs again: an I/O error of that kind ([`crate::transient`]).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            EnsureError::Io { source, .. } => io_error_is_transient(source),
+            _ => false,
+        }
+    }
 }
 
 /// A build's numbers.
@@ -192,7 +203,7 @@ pub fn run_graphs_job(spec: &JobSpec, work: &GraphsWork) -> Result<CacheReport, 
         }
         Err(error) => {
             events
-                .append("failed", json!({ "error": error.to_string() }))
+                .failed(&error.to_string(), error.is_transient())
                 .map_err(io)?;
         }
     }

@@ -19,8 +19,14 @@ pub enum Completion {
     Finished,
     /// Stopped with a resumable checkpoint (preempted, timed out): run again, it resumes.
     Interrupted,
-    /// Its last attempt failed; the reason is the `failed` event's error.
-    Failed(String),
+    /// Its last attempt failed: the `failed` event's error, and whether the job called its cause
+    /// transient.
+    Failed {
+        /// The error.
+        error: String,
+        /// Whether it may pass if the run goes again.
+        transient: bool,
+    },
     /// Started, not ended: running, or killed without a word.
     Unfinished,
     /// Nothing of a run there.
@@ -43,10 +49,13 @@ impl Completion {
             return match last.map(|e| e.kind.as_str()) {
                 Some("finished") => Completion::Finished,
                 Some("preempted") => Completion::Interrupted,
-                Some("failed") => {
-                    let why = last.and_then(|e| e.text("error")).unwrap_or("failed");
-                    Completion::Failed(why.to_string())
-                }
+                Some("failed") => Completion::Failed {
+                    error: last
+                        .and_then(|e| e.text("error"))
+                        .unwrap_or("failed")
+                        .to_string(),
+                    transient: last.is_some_and(|e| e.flag("transient")),
+                },
                 _ => Completion::Unfinished,
             };
         }
@@ -107,7 +116,19 @@ mod tests {
             .unwrap();
         assert_eq!(
             Completion::of(d),
-            Completion::Failed("out of memory".into())
+            Completion::Failed {
+                error: "out of memory".into(),
+                transient: false
+            }
+        );
+        log.append("started", json!({})).unwrap();
+        log.failed("stale file handle", true).unwrap();
+        assert_eq!(
+            Completion::of(d),
+            Completion::Failed {
+                error: "stale file handle".into(),
+                transient: true
+            }
         );
         assert_eq!(finish_stamp(d), None);
         log.append("started", json!({})).unwrap();

@@ -57,6 +57,12 @@ impl EventLog {
         file.sync_data()
     }
 
+    /// The `failed` event: the error, and whether its cause may pass if the job runs again
+    /// ([`crate::transient`]).
+    pub fn failed(&self, error: &str, transient: bool) -> std::io::Result<()> {
+        self.append("failed", json!({ "error": error, "transient": transient }))
+    }
+
     /// The `epoch` event: `step` = epoch, and the epoch's metrics.
     pub fn epoch(&self, epoch: u32, metrics: &[(&str, f64)]) -> std::io::Result<()> {
         let metrics: Map<String, Value> = metrics
@@ -122,6 +128,14 @@ impl RunEvent {
     /// A string field.
     pub fn text(&self, field: &str) -> Option<&str> {
         self.body.get(field).and_then(Value::as_str)
+    }
+
+    /// A boolean field; `false` when absent.
+    pub fn flag(&self, field: &str) -> bool {
+        self.body
+            .get(field)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// Whether it starts or ends an attempt: `started`, `finished`, `failed` or `preempted`.

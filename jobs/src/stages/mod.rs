@@ -87,6 +87,18 @@ pub enum StageError {
     },
 }
 
+impl StageError {
+    /// Whether it may pass if the job runs again: an I/O error of that kind, or a GPU that is not
+    /// there on this node ([`crate::transient`]).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StageError::Io { source, .. } => crate::transient::io_error_is_transient(source),
+            StageError::Device(DeviceError::Unavailable { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StageError + '_ {
     move |source| StageError::Io {
         path: path.to_path_buf(),
@@ -133,7 +145,7 @@ pub fn run(spec: &JobSpec, work: &ModelWork, stop: &StopFlag) -> Result<Outcome,
     if let Err(error) = &result {
         // Best effort: the error itself is what the caller reports.
         let _ = std::fs::create_dir_all(task.run_dir);
-        let _ = EventLog::new(task.run_dir).append("failed", json!({ "error": error.to_string() }));
+        let _ = EventLog::new(task.run_dir).failed(&error.to_string(), error.is_transient());
     }
     result
 }

@@ -135,7 +135,7 @@ fn write_rows(store: &Store, tx: &rusqlite::Transaction<'_>) -> Result<(), RowsE
         ])?;
     }
     let mut stmt = tx.prepare(
-        "INSERT INTO attempts VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+        "INSERT INTO attempts VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
     )?;
     for a in store.attempts()? {
         stmt.execute(params![
@@ -153,7 +153,8 @@ fn write_rows(store: &Store, tx: &rusqlite::Transaction<'_>) -> Result<(), RowsE
             a.attempt_dir,
             a.reason,
             a.node,
-            a.started_at
+            a.started_at,
+            a.decision
         ])?;
     }
     let mut stmt = tx.prepare("INSERT INTO run_progress VALUES (?1,?2,?3,?4)")?;

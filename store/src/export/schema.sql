@@ -64,6 +64,7 @@ CREATE TABLE attempts (
     reason TEXT,
     node TEXT,
     started_at TEXT,
+    decision TEXT,
     PRIMARY KEY (run_id, attempt)
 );
 -- Where each run's events.jsonl was last read: its latest epoch and metrics.
