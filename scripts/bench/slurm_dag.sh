@@ -5,9 +5,12 @@
 # that still writes its events (scripts/bench/trivial_job.sh), through `kdgat submit` with
 # `scheduler = "slurm"`; against the same 78 commands on copies of the same spec files, submitted at
 # once from this shell as `sbatch --dependency=afterok:…` chains of the same DAG and waited for with
-# squeue once a second. Alternates the two REPEATS times (default 1) and prints JSON: wall times,
-# their medians and ratio, and the SLURM commands each side ran (kdgat's counted through shims on
-# its PATH that log each call and run the real command).
+# squeue once a second; and against Snakemake 9 with its SLURM executor plugin running the same 78
+# commands as a Snakefile of the same DAG (installed into a venv under /var/tmp/kdgat/bench on first
+# use; its settings are the plugin's defaults but for the partition, account and resources every
+# side gets). Alternates the three REPEATS times (default 1) and prints JSON: wall times, their
+# medians and ratios, and the SLURM commands each side ran (counted through shims on its PATH that
+# log each call and run the real command; the sbatch side counts its own).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPEATS="${REPEATS:-1}"
@@ -35,9 +38,13 @@ $small
 [resources.data]
 $small
 TOML
-for command in sbatch squeue sacct scontrol scancel; do
+# srun too: Snakemake's batch jobs start their step with it. The shims carry SLURM_CONF into the
+# batch jobs, whose environment Snakemake's plugin clears of SLURM_* (the test cluster's config is
+# not at the default path).
+for command in sbatch squeue sacct scontrol scancel srun; do
     real=$(command -v "$command")
-    printf '#!/bin/sh\necho %s >> %s/calls\nexec %s "$@"\n' "$command" "$work" "$real" > "$work/shims/$command"
+    printf '#!/bin/sh\necho %s >> %s/calls\nexport SLURM_CONF=%s\nexec %s "$@"\n' \
+        "$command" "$work" "$SLURM_CONF" "$real" > "$work/shims/$command"
     chmod +x "$work/shims/$command"
 done
 source scripts/bench/dag_lib.sh
@@ -88,6 +95,52 @@ sbatch_once() { # n: the DAG of kdgat's plan as afterok chains, on copies of its
     [[ $done_runs == 78 ]] || { echo "sbatch run $1: $done_runs of 78 finished" >&2; exit 1; }
 }
 
+snakemake=/var/tmp/kdgat/bench/snakemake-venv/bin/snakemake
+if [[ ! -x $snakemake ]]; then
+    python3 -m venv /var/tmp/kdgat/bench/snakemake-venv
+    /var/tmp/kdgat/bench/snakemake-venv/bin/pip install --quiet 'snakemake>=9,<10' \
+        'snakemake-executor-plugin-slurm>=2,<3'
+fi
+
+snakemake_once() { # n: the same DAG as a Snakefile, through the SLURM executor plugin
+    local dir=$work/snakemake-$1
+    mkdir -p "$dir/specs"
+    while IFS=$'\t' read -r run deps; do
+        jq --arg r "$dir/runs/$run" '.run_dir = $r' "$work/kdgat-1/runs/$run/attempt-1/spec.json" \
+            > "$dir/specs/${run//\//_}.json"
+    done < "$work/dag.tsv"
+    python3 - "$work/dag.tsv" "$dir" "$job" <<'PY'
+import json, sys
+dag_tsv, out, job = sys.argv[1:]
+dag = {}
+for line in open(dag_tsv):
+    run, _, deps = line.rstrip("\n").partition("\t")
+    dag[run.replace("/", "_")] = [d.replace("/", "_") for d in deps.split()]
+json.dump(dag, open(f"{out}/dag.json", "w"))
+open(f"{out}/Snakefile", "w").write(f'''import json
+DEPS = json.load(open("dag.json"))
+rule all:
+    input: expand("done/{{name}}", name=DEPS)
+rule stage:
+    input: lambda w: [f"done/{{d}}" for d in DEPS[w.name]]
+    output: "done/{{name}}"
+    resources: mem_mb=200, runtime=5, cpus_per_task=1
+    shell: "bash {job} job exec --spec specs/{{wildcards.name}}.json && touch {{output}}"
+''')
+PY
+    : > "$work/calls"
+    local started
+    started=$(date +%s.%N)
+    (cd "$dir" && PATH="$work/shims:$(dirname "$snakemake"):$PATH" "$snakemake" --executor slurm \
+        --jobs 100 --default-resources slurm_partition=debug slurm_account=root \
+        --quiet all > "$dir/log" 2>&1) || { echo "snakemake run $1 failed:" >&2; tail -30 "$dir/log" >&2; exit 1; }
+    echo "$(date +%s.%N) - $started" | bc > "$dir/wall"
+    sort "$work/calls" | uniq -c | awk '{printf "%s %s\n", $2, $1}' > "$dir/calls"
+    local done_runs
+    done_runs=$(ls "$dir/done" | wc -l)
+    [[ $done_runs == 78 ]] || { echo "snakemake run $1: $done_runs of 78 done" >&2; exit 1; }
+}
+
 for n in $(seq "$REPEATS"); do
     kdgat_once "$n"
     if [[ $n == 1 ]]; then
@@ -96,6 +149,7 @@ for n in $(seq "$REPEATS"); do
             | jq -r '.runs[] | [.run, (.deps | join(" "))] | @tsv' > "$work/dag.tsv"
     fi
     sbatch_once "$n"
+    snakemake_once "$n"
 done
 
 python3 - "$work" "$REPEATS" <<'PY'
@@ -109,8 +163,11 @@ def side(kind):
     return walls, calls
 kw, kc = side("kdgat")
 sw, sc = side("sbatch")
-km, sm = statistics.median(kw), statistics.median(sw)
+nw, nc = side("snakemake")
+km, sm, nm = statistics.median(kw), statistics.median(sw), statistics.median(nw)
 print(json.dumps({"runs": 78, "kdgat_wall_s": kw, "sbatch_afterok_wall_s": sw,
-                  "kdgat_median_s": km, "sbatch_median_s": sm, "ratio": round(km / sm, 3),
-                  "kdgat_slurm_calls": kc, "sbatch_slurm_calls": sc}, indent=1))
+                  "snakemake_wall_s": nw, "kdgat_median_s": km, "sbatch_median_s": sm,
+                  "snakemake_median_s": nm, "kdgat_over_sbatch": round(km / sm, 3),
+                  "snakemake_over_kdgat": round(nm / km, 3), "kdgat_slurm_calls": kc,
+                  "sbatch_slurm_calls": sc, "snakemake_slurm_calls": nc}, indent=1))
 PY
