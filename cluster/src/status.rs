@@ -131,6 +131,7 @@ impl JobState {
                 | JobState::Failed
                 | JobState::Timeout
                 | JobState::Cancelled { .. }
+                | JobState::Preempted
                 | JobState::NodeFail
                 | JobState::OutOfMemory
                 | JobState::BootFail

@@ -286,8 +286,39 @@ impl RunMachine {
                 };
                 vec![Effect::Record("running", job)]
             }
+            (
+                Running { attempt, job },
+                Input::Seen(
+                    JobState::Pending
+                    | JobState::Requeued
+                    | JobState::RequeueHold
+                    | JobState::RequeueFed,
+                ),
+            ) => {
+                // SLURM requeued it (preemption in requeue mode, `scontrol requeue`): the same
+                // batch job runs again, so this attempt goes on.
+                self.phase = Queued {
+                    attempt,
+                    job: job.clone(),
+                };
+                vec![Effect::Record(
+                    "requeued",
+                    format!(
+                        "batch job {job} was requeued: it runs again as the same attempt, at no cost to the retry budget"
+                    ),
+                )]
+            }
             (Queued { .. } | Running { .. }, Input::Seen(_)) => Vec::new(),
-            (Queued { .. } | Running { .. }, Input::Ended(end)) => self.ended(end),
+            (Queued { job, .. } | Running { job, .. }, Input::Ended(end)) => {
+                // A preempted job may still be requeued by the scheduler: make sure it does not
+                // run beside the attempt that replaces it.
+                let preempted = matches!(end, AttemptEnd::Preempted(_));
+                let mut effects = self.ended(end);
+                if preempted && effects.iter().any(|e| matches!(e, Effect::Submit { .. })) {
+                    effects.insert(0, Effect::CancelJob(job));
+                }
+                effects
+            }
             _ => Vec::new(),
         }
     }

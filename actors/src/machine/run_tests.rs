@@ -125,7 +125,7 @@ fn each_failure_class_is_retried_within_its_own_budget() {
         running(&mut m);
         let effects = m.apply(Input::Ended(AttemptEnd::Preempted("preempted".into())));
         assert_eq!(
-            effects[0].clone(),
+            effects[1].clone(),
             Effect::Record(
                 "preempted",
                 "preempted: resumed, at no cost to the retry budget".into()
@@ -318,4 +318,37 @@ fn a_restart_mid_submission_looks_the_job_up_before_submitting() {
         limits(),
     );
     assert_eq!(waiting.recover(), [Effect::WaitFor(Duration::ZERO)]);
+}
+
+#[test]
+fn a_requeued_job_goes_on_as_the_same_attempt_and_a_preempted_one_is_replaced() {
+    let mut m = RunMachine::new(limits());
+    m.apply(Input::Start { resume: false });
+    running(&mut m);
+    m.apply(Input::Seen(JobState::Running));
+    let effects = m.apply(Input::Seen(JobState::Pending));
+    assert!(
+        matches!(&effects[..], [Effect::Record("requeued", _)]),
+        "{effects:?}"
+    );
+    assert_eq!(
+        m.phase,
+        Phase::Queued {
+            attempt: 1,
+            job: "1".into()
+        }
+    );
+    m.apply(Input::Seen(JobState::Running));
+    m.apply(Input::Ended(AttemptEnd::Succeeded));
+    assert_eq!(m.phase, Phase::Complete { skipped: false });
+    assert_eq!(m.attempts, 1, "no new attempt");
+    assert_eq!(m.retries, RetryCounts::default(), "no retry used");
+
+    // Preempted for good: the job is cancelled (in case it is requeued) and replaced.
+    let mut m = RunMachine::new(limits());
+    m.apply(Input::Start { resume: false });
+    running(&mut m);
+    let effects = m.apply(Input::Ended(AttemptEnd::Preempted("preempted".into())));
+    assert_eq!(effects[0], Effect::CancelJob("1".into()));
+    assert_eq!(effects.last(), Some(&submit(2, true)));
 }

@@ -352,6 +352,12 @@ async fn persist(
                 attempt.state = "queued".into();
             }
         }
+        (Phase::Queued { .. }, Phase::Running { .. }) => {
+            // Requeued by the scheduler: it waits to run again.
+            if let Some(attempt) = &mut state.book.attempt {
+                attempt.state = "queued".into();
+            }
+        }
         (Phase::Running { .. }, Phase::Queued { .. }) => {
             state.running_since = Some(Instant::now());
             if let Some(attempt) = &mut state.book.attempt {
