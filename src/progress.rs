@@ -81,6 +81,15 @@ impl SweepDisplay {
                 outcome,
                 skipped,
             } => self.ended(run, outcome, *skipped),
+            Progress::Scheduler {
+                reachable: false,
+                detail,
+            } => self.note(&format!(
+                "the scheduler does not answer; runs wait, none fails for it: {detail}"
+            )),
+            Progress::Scheduler { detail, .. } => {
+                self.note(&format!("the scheduler answers again ({detail})"));
+            }
             Progress::SweepEnded { .. } => {
                 if let Some(b) = &self.bars {
                     b.sweep.finish_and_clear();

@@ -118,6 +118,7 @@ fn foreground(global: &GlobalArgs, args: &DaemonStartArgs) -> anyhow::Result<()>
         active_sweeps: Vec::new(),
         log: DaemonPaths::of(&state_dir).log,
         state_dir,
+        scheduler_problem: None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,7 +1,8 @@
 //! `kdgat status [SWEEP|RUN]`: every sweep with its runs counted by state; a sweep's runs (state,
 //! attempt, batch job, elapsed time, last epoch and metrics); or one run and its attempts. Read
 //! from the project database, refreshed from the store (or, while a sweep runs in another process,
-//! as that process last exported it).
+//! as that process last exported it). While the daemon's scheduler does not answer, a warning says
+//! so first.
 
 use kdgat_store::QueryTable;
 use serde_json::Value;
@@ -13,6 +14,13 @@ use crate::output::print_table;
 
 /// Prints the status.
 pub fn run(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<()> {
+    if let Some(problem) =
+        super::daemon::connect(&global.state_dir)?.and_then(|(_, info)| info.scheduler_problem)
+    {
+        crate::error::warn(&anyhow::anyhow!(
+            "the scheduler does not answer {problem}; runs wait for it, none fails for it"
+        ));
+    }
     let db = super::db::analytics(global)?;
     let format = TableFormat {
         json: args.json,

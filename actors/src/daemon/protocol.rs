@@ -81,6 +81,9 @@ pub struct DaemonInfo {
     pub active_sweeps: Vec<String>,
     /// Its log file.
     pub log: PathBuf,
+    /// While the scheduler does not answer: since when, and its last error.
+    #[serde(default)]
+    pub scheduler_problem: Option<String>,
 }
 
 #[cfg(test)]

@@ -42,11 +42,20 @@ pub async fn serve(
         .map_err(|e| DaemonError::Start(e.to_string()))?;
     let (events, _) = broadcast::channel(PROGRESS_BACKLOG);
     let mut progress = session.take_progress();
+    let scheduler_problem = Arc::new(std::sync::Mutex::new(None));
     let forward = {
-        let events = events.clone();
+        let (events, problem) = (events.clone(), scheduler_problem.clone());
         tokio::spawn(async move {
             while let Some(report) = progress.recv().await {
                 log(&report);
+                if let Progress::Scheduler { reachable, detail } = &report {
+                    let since = format!(
+                        "since {}: {detail}",
+                        kdgat_jobs::timestamp::utc_now_iso8601()
+                    );
+                    *problem.lock().unwrap_or_else(|e| e.into_inner()) =
+                        (!reachable).then_some(since);
+                }
                 let _ = events.send(report);
             }
         })
@@ -54,6 +63,7 @@ pub async fn serve(
     let daemon = Arc::new(Daemon {
         session: session.handle(),
         events,
+        scheduler_problem,
         store,
         info,
         stopping: Notify::new(),
@@ -104,6 +114,13 @@ fn log(report: &Progress) {
             tracing::info!("sweep {sweep} {}", crate::tree::sweep_state(outcomes));
         }
         Progress::Phase { run, what, detail } => tracing::debug!("run {run}: {what} {detail}"),
+        Progress::Scheduler {
+            reachable: false,
+            detail,
+        } => tracing::warn!("the scheduler does not answer; runs wait: {detail}"),
+        Progress::Scheduler { detail, .. } => {
+            tracing::info!("the scheduler answers again, {detail}")
+        }
         Progress::Epoch { .. } | Progress::Ended { .. } => {}
     }
 }
@@ -112,6 +129,8 @@ fn log(report: &Progress) {
 struct Daemon {
     session: SessionHandle,
     events: broadcast::Sender<Progress>,
+    /// Why the scheduler does not answer, while it does not.
+    scheduler_problem: Arc<std::sync::Mutex<Option<String>>>,
     store: Arc<Store>,
     info: DaemonInfo,
     stopping: Notify,
@@ -210,6 +229,11 @@ async fn hello(daemon: &Daemon) -> DaemonInfo {
         .unwrap_or_default();
     DaemonInfo {
         active_sweeps: active.into_iter().map(|(sweep, _)| sweep).collect(),
+        scheduler_problem: daemon
+            .scheduler_problem
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone(),
         ..daemon.info.clone()
     }
 }
@@ -306,13 +330,14 @@ async fn follow(daemon: &Daemon, sweep: &str, write: &mut OwnedWriteHalf) -> std
     }
 }
 
-/// Whether `report` is about `sweep` (or one of its runs).
+/// Whether `report` is about `sweep` (or one of its runs, or the scheduler they wait for).
 fn concerns(report: &Progress, sweep: &str, runs: &BTreeSet<&str>) -> bool {
     match report {
         Progress::Planned { sweep: s, .. } | Progress::SweepEnded { sweep: s, .. } => s == sweep,
         Progress::Phase { run, .. } | Progress::Epoch { run, .. } | Progress::Ended { run, .. } => {
             runs.contains(run.as_str())
         }
+        Progress::Scheduler { .. } => true,
     }
 }
 

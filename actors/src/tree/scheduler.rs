@@ -22,8 +22,11 @@ use kdgat_cluster::{BatchJobSpec, JobState, JobStatus, Scheduler, SchedulerJobId
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 
 use super::run::RunMsg;
-use super::shared::blocking;
+use super::shared::{Progress, blocking};
 use crate::machine::{Admission, SubmitLimits};
+
+/// Failed polls in a row after which the scheduler counts as not answering (and is reported so).
+const UNREACHABLE_AFTER: u32 = 2;
 
 /// How many times `poll_every` a quiet cluster is polled at the slowest.
 pub const SLOWEST_POLL_FACTOR: u32 = 6;
@@ -39,6 +42,8 @@ pub struct SchedulerArgs {
     pub poll_every: Duration,
     /// Bounds on submissions.
     pub limits: SubmitLimits,
+    /// Where it reports that the scheduler stopped answering, and answers again.
+    pub report: Box<dyn Fn(Progress) + Send + Sync>,
 }
 
 /// Its state.
@@ -54,6 +59,9 @@ pub struct SchedulerState {
     /// Each watched job's state at the last poll, to see whether anything changed.
     seen: BTreeMap<SchedulerJobId, JobState>,
     failed_polls: u32,
+    /// Since when polls fail, once that has been reported.
+    unreachable_since: Option<Instant>,
+    report: Box<dyn Fn(Progress) + Send + Sync>,
     admission: Admission,
     /// Submissions waiting or being made, by batch job name.
     submissions: BTreeMap<String, Submission>,
@@ -129,6 +137,8 @@ impl Actor for SchedulerActor {
             timer: 0,
             seen: BTreeMap::new(),
             failed_polls: 0,
+            unreachable_since: None,
+            report: args.report,
             admission: Admission::new(args.limits),
             submissions: BTreeMap::new(),
             queue: VecDeque::new(),
@@ -343,6 +353,13 @@ fn polled(state: &mut SchedulerState, result: Result<BTreeMap<SchedulerJobId, Jo
     match result {
         Ok(statuses) => {
             state.failed_polls = 0;
+            if let Some(since) = state.unreachable_since.take() {
+                tracing::info!("the scheduler answers again, after {:?}", since.elapsed());
+                (state.report)(Progress::Scheduler {
+                    reachable: true,
+                    detail: format!("back after {} s", since.elapsed().as_secs()),
+                });
+            }
             let changed = statuses
                 .iter()
                 .any(|(id, status)| state.seen.get(id) != Some(&status.state));
@@ -366,6 +383,13 @@ fn polled(state: &mut SchedulerState, result: Result<BTreeMap<SchedulerJobId, Jo
         Err(e) => {
             state.failed_polls += 1;
             state.interval = slower(state);
+            if state.failed_polls == UNREACHABLE_AFTER {
+                state.unreachable_since = Some(Instant::now());
+                (state.report)(Progress::Scheduler {
+                    reachable: false,
+                    detail: e.clone(),
+                });
+            }
             tracing::warn!(
                 "polling the scheduler failed ({} in a row, retried in {:?}): {e}",
                 state.failed_polls,

@@ -97,6 +97,7 @@ impl Harness {
             scheduler: counting.clone(),
             poll_every,
             limits,
+            report: Box::new(|_| {}),
         };
         let (scheduler, _) = Actor::spawn(None, SchedulerActor, args).await.unwrap();
         let (tell, heard) = unbounded_channel();

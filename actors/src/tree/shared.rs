@@ -59,6 +59,14 @@ pub enum Progress {
         /// It was up to date and did not run.
         skipped: bool,
     },
+    /// The scheduler stopped answering (several polls in a row failed), or answers again. Runs
+    /// wait meanwhile; none fails for it.
+    Scheduler {
+        /// Whether it answers.
+        reachable: bool,
+        /// Its last error while it does not; how long it was away once it is back.
+        detail: String,
+    },
     /// A sweep ended: every run's outcome.
     SweepEnded {
         /// The sweep.
@@ -81,6 +89,10 @@ pub struct Shared {
     pub limits: Limits,
     /// How often the scheduler is polled.
     pub poll_every: Duration,
+    /// How long a submission a dead supervisor started may still complete (its sbatch outlives it
+    /// up to the call's timeout): a batch job not found by name is taken as never submitted only
+    /// once its attempt is older than this.
+    pub submission_grace: Duration,
     /// This supervisor's actor names' prefix (unique per supervisor).
     pub prefix: String,
     /// Whether MLflow tracking is on.

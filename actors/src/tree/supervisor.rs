@@ -211,6 +211,10 @@ async fn start_service(
                 scheduler: state.args.scheduler.clone(),
                 poll_every: shared.poll_every,
                 limits: shared.settings.submit_limits(),
+                report: {
+                    let shared = shared.clone();
+                    Box::new(move |progress| shared.report(progress))
+                },
             };
             Actor::spawn_linked(name, SchedulerActor, args, myself.get_cell())
                 .await?
