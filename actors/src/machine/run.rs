@@ -310,11 +310,11 @@ impl RunMachine {
             }
             (Queued { .. } | Running { .. }, Input::Seen(_)) => Vec::new(),
             (Queued { job, .. } | Running { job, .. }, Input::Ended(end)) => {
-                // A preempted job may still be requeued by the scheduler: make sure it does not
-                // run beside the attempt that replaces it.
-                let preempted = matches!(end, AttemptEnd::Preempted(_));
+                // The scheduler may still run a job it reported ended (SLURM requeues preempted
+                // and node-failed jobs that allow it): the job an attempt replaces is cancelled
+                // first, so the two never run side by side.
                 let mut effects = self.ended(end);
-                if preempted && effects.iter().any(|e| matches!(e, Effect::Submit { .. })) {
+                if effects.iter().any(|e| matches!(e, Effect::Submit { .. })) {
                     effects.insert(0, Effect::CancelJob(job));
                 }
                 effects

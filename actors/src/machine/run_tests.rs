@@ -101,11 +101,13 @@ fn each_failure_class_is_retried_within_its_own_budget() {
     let mut m = RunMachine::new(limits());
     m.apply(Input::Start { resume: false });
     running(&mut m);
-    // A time limit: resumed, as often as its budget allows.
+    // A time limit: resumed, as often as its budget allows; the job it replaces is cancelled
+    // first, in case the scheduler runs it again.
     let effects = m.apply(Input::Ended(AttemptEnd::TimedOut("time limit".into())));
     assert_eq!(
         effects,
         [
+            Effect::CancelJob("1".into()),
             Effect::Record(
                 "timed_out",
                 "time limit: resumed from its checkpoint".into()

@@ -177,6 +177,9 @@ fn batch_job(a: &AttemptPlan<'_>, attempt: u32, dir: PathBuf, adjust: &Adjustmen
                 kind: r.gpu_type.clone(),
             });
             spec.signal_grace_seconds = Some(s.signal_grace_seconds);
+            // Requeueable, so that preemption in requeue mode and an administrator's requeue run
+            // the same attempt again (it resumes from its own checkpoint).
+            spec.requeue = true;
             spec.env
                 .push(("OMP_NUM_THREADS".into(), r.cpus.to_string()));
         }

@@ -155,11 +155,20 @@ impl Actor for RunActor {
         myself: ActorRef<Self::Msg>,
         state: &mut RunState,
     ) -> Result<(), ActorProcessingErr> {
-        state.book.tracked = state.args.shared.tracking
-            && !matches!(
+        // A run rebuilt past its submission may have its MLflow run or not (the supervisor may
+        // have died before queueing its creation): queue it again — the delivery finds a run
+        // already created by its key and creates none twice.
+        if state.args.shared.tracking
+            && matches!(
                 state.machine.phase,
-                Phase::Pending | Phase::Submitting { .. }
-            );
+                Phase::Queued { .. } | Phase::Running { .. } | Phase::Waiting { .. }
+            )
+        {
+            let mut change = Change::default();
+            ensure_tracked(state, &mut change);
+            let store = state.args.shared.store.clone();
+            blocking(move || store.commit(&change)).await??;
+        }
         watch(&myself, state);
         let effects = state.machine.recover();
         carry_out(&myself, state, effects).await

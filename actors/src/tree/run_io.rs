@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use kdgat_jobs::run_dir::{EventTail, RunDir};
+use kdgat_jobs::run_dir::{EventTail, RunDir, SPEC};
 use kdgat_jobs::timestamp::utc_now_iso8601;
 use kdgat_store::{Change, FollowRecord, NewEvent};
 use ractor::{ActorProcessingErr, ActorRef};
@@ -76,14 +76,38 @@ pub(super) async fn find(
 ) -> Result<(), ActorProcessingErr> {
     let name = job_name(&state.args.sweep, &state.args.run, attempt);
     let found = match state.args.shared.scheduler() {
-        Some(s) => ractor::call_t!(s, SchedulerMsg::FindByName, FIND_TIMEOUT_MS, name)
+        Some(s) => ractor::call_t!(s, SchedulerMsg::FindByName, FIND_TIMEOUT_MS, name.clone())
             .map_err(|e| e.to_string())
             .and_then(|r| r),
         None => Err("the scheduler actor is not running".into()),
     };
     match found {
         Ok(Some((job, _))) => Box::pin(drive(myself, state, Input::Found { job })).await?,
-        Ok(None) => Box::pin(drive(myself, state, Input::NotFound)).await?,
+        Ok(None) => {
+            let spec = RunDir::new(&state.args.run.run_dir)
+                .attempt_dir(attempt)
+                .join(SPEC);
+            let age = blocking(move || {
+                std::fs::metadata(&spec)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+            })
+            .await?;
+            let grace = state.args.shared.submission_grace;
+            match age {
+                // Its sbatch, started by a supervisor that died, may still create the job.
+                Some(age) if age < grace => {
+                    let wait = grace - age;
+                    tracing::info!(
+                        "{}: no batch job {name} yet; looking again in {wait:?} before submitting",
+                        state.args.run.run_id
+                    );
+                    myself.send_after(wait, || RunMsg::Recover);
+                }
+                _ => Box::pin(drive(myself, state, Input::NotFound)).await?,
+            }
+        }
         Err(e) => {
             // Never submit twice: look again later rather than guess.
             tracing::warn!(

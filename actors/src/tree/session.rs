@@ -72,9 +72,13 @@ impl Session {
     /// Starts the tree.
     pub async fn start(config: SessionConfig) -> Result<Session, ractor::SpawnErr> {
         let (tx, rx) = unbounded_channel();
-        let poll_every = match config.settings.scheduler {
-            SchedulerKind::Local => Duration::from_millis(100),
-            SchedulerKind::Slurm => Duration::from_secs(10),
+        let (poll_every, submission_grace) = match config.settings.scheduler {
+            // The local executor submits in this process: nothing outlives a crash unrecorded.
+            SchedulerKind::Local => (Duration::from_millis(100), Duration::ZERO),
+            SchedulerKind::Slurm => (
+                Duration::from_secs(10),
+                SlurmConfig::default().call_timeout + Duration::from_secs(5),
+            ),
         };
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -84,6 +88,7 @@ impl Session {
             exe: config.exe,
             limits: config.limits,
             poll_every,
+            submission_grace,
             prefix: format!("kdgat-{}-{n}", std::process::id()),
             tracking: config.tracking.is_some(),
             progress: Some(tx),

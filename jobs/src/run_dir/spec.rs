@@ -150,7 +150,23 @@ fn yes() -> bool {
 /// The `stage` of the graph cache build.
 const GRAPHS_STAGE: &str = "graphs";
 
+/// Whether the scheduler is running this batch job again (SLURM sets `SLURM_RESTART_COUNT` in a
+/// requeued job).
+fn restarted_by_scheduler() -> bool {
+    std::env::var("SLURM_RESTART_COUNT")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| n > 0)
+}
+
 impl JobSpec {
+    /// Whether this execution resumes from the run directory's checkpoint: as the spec says, and
+    /// always when the scheduler runs the same batch job again (a requeue): the checkpoint there is
+    /// then this attempt's own.
+    pub fn resumes(&self) -> bool {
+        self.resume || restarted_by_scheduler()
+    }
+
     /// The stage's name as the spec spells it.
     pub fn stage_name(&self) -> &'static str {
         match &self.work {

@@ -138,7 +138,7 @@ pub fn run(spec: &JobSpec, work: &ModelWork, stop: &StopFlag) -> Result<Outcome,
         run_dir: &spec.run_dir,
         legacy: spec.legacy,
     };
-    if !spec.resume {
+    if !spec.resumes() {
         resume::clear(&spec.run_dir).map_err(io(&spec.run_dir))?;
     }
     let result = run_task(&task, &work.config, stop);
