@@ -7,6 +7,12 @@
 //! - `hardening`: careless and hostile input: tracking setups that fail, secrets,
 //!   `db export`/`db query` limits, a damaged store, closed pipes, catalog names, skipped folders;
 //! - `real_slurm`: a batch job through the real SLURM cluster, seen in sacct;
+//! - `recovery`: failure classes on the real SLURM cluster: a transient failure retried within its
+//!   budget, a fatal one not, a requeued job going on as the same attempt, a job cancelled outside;
+//! - `recovery_chaos`: the daemon SIGKILLed again and again during a sweep on SLURM with MLflow:
+//!   nothing lost, nothing submitted or delivered twice;
+//! - `recovery_outages`: slurmctld, slurmdbd and MLflow each stopped for 60 s during a sweep: no
+//!   run fails, nothing is lost or duplicated;
 //! - `report`: `kdgat synth`, the three chains on it and `kdgat report`, opened in headless Chromium;
 //! - `schedulers`: one behaviour suite for the SLURM adapter and the local executor;
 //! - `submit`: `kdgat submit` through the in-process supervisor: three variants on a small
@@ -36,6 +42,9 @@ mod fake_http;
 mod hardening;
 mod real_mlflow;
 mod real_slurm;
+mod recovery;
+mod recovery_chaos;
+mod recovery_outages;
 mod report;
 mod schedulers;
 mod store_backfill;

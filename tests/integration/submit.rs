@@ -43,8 +43,19 @@ pub fn submit_tiny(dir: &Path) -> Command {
 /// Writes `dir/cluster.toml`: batch jobs run the trivial stage (scripts/bench/trivial_job.sh) in
 /// place of kdgat, then `rest` of the config.
 pub fn trivial_jobs(dir: &Path, rest: &str) {
+    trivial_jobs_with(dir, &[], rest);
+}
+
+/// [`trivial_jobs`], the trivial stage run with `env` (`TRIVIAL_SECONDS=5`, `TRIVIAL_FAIL=fatal`).
+pub fn trivial_jobs_with(dir: &Path, env: &[&str], rest: &str) {
     let job = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench/trivial_job.sh");
-    let config = format!("job_command = [\"bash\", \"{}\"]\n{rest}", job.display());
+    let command: Vec<String> = ["env"]
+        .iter()
+        .chain(env)
+        .map(|s| format!("\"{s}\""))
+        .chain([format!("\"bash\", \"{}\"", job.display())])
+        .collect();
+    let config = format!("job_command = [{}]\n{rest}", command.join(", "));
     std::fs::write(dir.join("cluster.toml"), config).unwrap();
 }
 

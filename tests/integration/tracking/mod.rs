@@ -3,7 +3,7 @@
 //! exactly once (`outage`), and the MLflow UI in headless Chromium (`ui`).
 
 pub(crate) mod import;
-mod outage;
+pub(crate) mod outage;
 mod ui;
 
 use std::path::{Path, PathBuf};

@@ -21,7 +21,7 @@ use super::unique;
 use crate::support::{python, service};
 
 /// An MLflow server of this test's own, in its own process group.
-struct PrivateServer {
+pub(crate) struct PrivateServer {
     mlflow: PathBuf,
     dir: PathBuf,
     port: u16,
@@ -29,7 +29,7 @@ struct PrivateServer {
 }
 
 impl PrivateServer {
-    fn new(mlflow: PathBuf, dir: &Path) -> PrivateServer {
+    pub(crate) fn new(mlflow: PathBuf, dir: &Path) -> PrivateServer {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -43,11 +43,11 @@ impl PrivateServer {
         }
     }
 
-    fn uri(&self) -> String {
+    pub(crate) fn uri(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         use std::os::unix::process::CommandExt;
         let log = std::fs::File::create(self.dir.join("server.log")).unwrap();
         let child = Command::new(&self.mlflow)
@@ -82,7 +82,7 @@ impl PrivateServer {
         );
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             // The server and its workers share the process group the server leads.
             let _ = Command::new("kill")

@@ -1,0 +1,235 @@
+//! Failure classes on the real SLURM cluster, each case a test of its own, with the trivial stage
+//! (scripts/bench/trivial_job.sh, failing on demand) in place of training and `kdgat submit`
+//! driving the teacher's chain in its own process:
+//! - a failure its job calls transient is retried within its budget, then the run fails and the
+//!   runs after it are marked failed without being submitted; a fatal failure is not retried;
+//! - a batch job SLURM requeues (`scontrol requeue`) goes on as the same attempt, at no cost to
+//!   the retry budget;
+//! - a batch job cancelled outside kdgat (`scancel`) is not retried; the runs after it are
+//!   cancelled with it.
+//!
+//! Each decision is on its attempt in the project database and is what `kdgat logs` says last.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use kdgat_cluster::slurm::{SlurmConfig, SlurmScheduler};
+use kdgat_cluster::{Scheduler, SchedulerJobId};
+use serde_json::Value;
+
+use crate::daemon::eventually;
+use crate::submit::{submit_tiny, trivial_jobs_with};
+use crate::support::{kdgat, slurm_turn, stderr, stdout, tiny_dataset};
+
+/// Every stage asks for one CPU and a little memory of the test node.
+const SMALL: &str = "time_minutes = 5\nmem_mb = 200\ncpus = 1\ngpus = 0\n";
+
+/// A dataset and a SLURM cluster config whose batch jobs run the trivial stage with `env`.
+fn slurm_sweep(dir: &Path, env: &[&str], retry: &str) {
+    tiny_dataset(dir, 1);
+    trivial_jobs_with(
+        dir,
+        env,
+        &format!(
+            "scheduler = \"slurm\"\n[slurm]\npartition = \"debug\"\n[resources.train]\n{SMALL}\
+             [resources.evaluation]\n{SMALL}[resources.data]\n{SMALL}[retry]\n{retry}"
+        ),
+    );
+}
+
+/// `kdgat submit` of the teacher's chain as sweep `name`, through SLURM.
+fn submit(dir: &Path, name: &str) -> Command {
+    let mut command = submit_tiny(dir);
+    command
+        .args(["--variant", "teacher", "--name", name])
+        .args(["--cluster-config", "cluster.toml"]);
+    command
+}
+
+/// `kdgat db query SQL --json` in `dir`.
+fn query(dir: &Path, sql: &str) -> Vec<Value> {
+    let out = kdgat()
+        .current_dir(dir)
+        .args(["db", "query", sql, "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{sql}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The batch job id of `name` once squeue shows it RUNNING.
+fn running_job(name: &str) -> String {
+    let mut id = String::new();
+    eventually(Duration::from_secs(120), &format!("{name} running"), || {
+        let out = Command::new("squeue")
+            .args(["-h", "-t", "running", "-n", name, "-o", "%i"])
+            .output()
+            .unwrap();
+        id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        !id.is_empty()
+    });
+    id
+}
+
+fn spawn(mut command: Command) -> Child {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn a_transient_failure_is_retried_within_its_budget_and_a_fatal_one_is_not() {
+    let Some(_turn) = slurm_turn("failure classes on SLURM") else {
+        return;
+    };
+    for (fail, attempts, last_decision) in [
+        (
+            "transient",
+            2,
+            "trivial transient failure (transient): gave up after 1 retry",
+        ),
+        ("fatal", 1, "trivial fatal failure"),
+    ] {
+        let work = tempfile::tempdir().unwrap();
+        let dir = work.path();
+        let env = format!("TRIVIAL_FAIL={fail}");
+        slurm_sweep(
+            dir,
+            &[&env, "TRIVIAL_SECONDS=0"],
+            "max_transient_failures = 1\n",
+        );
+        let out = submit(dir, fail).output().unwrap();
+        assert!(!out.status.success(), "{fail}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("0 of 5 runs complete"),
+            "{fail}: {}",
+            stdout(&out)
+        );
+        let tried = query(
+            dir,
+            "SELECT attempt, state, decision FROM attempts WHERE run_id = 'tiny/graphs' \
+             ORDER BY attempt",
+        );
+        assert_eq!(tried.len(), attempts, "{fail}: {tried:?}");
+        let class = if fail == "transient" {
+            "failed_transient"
+        } else {
+            "failed"
+        };
+        assert!(
+            tried.iter().all(|a| a["state"] == class),
+            "{fail}: {tried:?}"
+        );
+        assert_eq!(tried[attempts - 1]["decision"], last_decision, "{fail}");
+        // The runs after it are failed, never submitted.
+        let after = query(
+            dir,
+            "SELECT r.status, COUNT(a.attempt) AS attempts FROM runs r \
+             LEFT JOIN attempts a ON a.run_id = r.run_id \
+             WHERE r.run_id = 'tiny/teacher_autoencoder' GROUP BY r.run_id",
+        );
+        assert_eq!(
+            (&after[0]["status"], &after[0]["attempts"]),
+            (&Value::from("failed"), &Value::from(0)),
+            "{fail}: {after:?}"
+        );
+        let logs = kdgat()
+            .current_dir(dir)
+            .args(["logs", "tiny/graphs", "--stderr"])
+            .output()
+            .unwrap();
+        assert!(
+            stdout(&logs).contains("trivial stage failed")
+                && stderr(&logs).contains(&format!(
+                    "attempt {attempts} ended {class}: {last_decision}"
+                )),
+            "{fail}: {}\n{}",
+            stdout(&logs),
+            stderr(&logs)
+        );
+    }
+}
+
+#[test]
+fn a_job_slurm_requeues_goes_on_as_the_same_attempt() {
+    let Some(_turn) = slurm_turn("a requeue on SLURM") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    slurm_sweep(dir, &["TRIVIAL_SECONDS=8"], "");
+    let child = spawn(submit(dir, "rq"));
+    let job = running_job("kdgat.rq.tiny.graphs.1");
+    let events = dir.join("experimentruns/tiny/graphs/events.jsonl");
+    eventually(Duration::from_secs(60), "the job's first start", || {
+        std::fs::read_to_string(&events).is_ok_and(|e| e.contains("\"started\""))
+    });
+    // What a preemption in requeue mode does: the same job back in the queue; released at once
+    // rather than after SLURM's two-minute hold.
+    SlurmScheduler::new(SlurmConfig::default())
+        .requeue(&SchedulerJobId(job.clone()))
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("5 of 5 runs complete"),
+        "{}",
+        stdout(&out)
+    );
+    let attempts = query(
+        dir,
+        "SELECT attempt, state, scheduler_job_id, decision FROM attempts \
+         WHERE run_id = 'tiny/graphs'",
+    );
+    assert_eq!(attempts.len(), 1, "no new attempt: {attempts:?}");
+    assert_eq!(
+        (&attempts[0]["scheduler_job_id"], &attempts[0]["state"]),
+        (&Value::from(job.as_str()), &Value::from("completed"))
+    );
+    assert_eq!(attempts[0]["decision"], Value::Null, "no retry was decided");
+    let events = std::fs::read_to_string(&events).unwrap();
+    assert_eq!(
+        events.matches("\"started\"").count(),
+        2,
+        "it ran twice, as the same batch job: {events}"
+    );
+}
+
+#[test]
+fn a_job_cancelled_outside_kdgat_is_not_retried() {
+    let Some(_turn) = slurm_turn("a cancel on SLURM") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    slurm_sweep(dir, &["TRIVIAL_SECONDS=60"], "");
+    let child = spawn(submit(dir, "cx"));
+    let job = running_job("kdgat.cx.tiny.graphs.1");
+    let scancel = Command::new("scancel").arg(&job).status().unwrap();
+    assert!(scancel.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        stdout(&out).contains("tiny/graphs: cancelled"),
+        "{}",
+        stdout(&out)
+    );
+    let attempts = query(
+        dir,
+        "SELECT state, decision FROM attempts WHERE run_id = 'tiny/graphs'",
+    );
+    assert_eq!(attempts.len(), 1, "no retry: {attempts:?}");
+    assert_eq!(
+        (&attempts[0]["state"], &attempts[0]["decision"]),
+        (&Value::from("cancelled"), &Value::from("outside kdgat"))
+    );
+    let runs = query(dir, "SELECT run_id, status FROM runs ORDER BY run_id");
+    assert!(
+        runs.iter()
+            .filter(|r| r["run_id"] != "tiny/graphs")
+            .all(|r| r["status"] == "cancelled"),
+        "the runs after it are cancelled with it: {runs:?}"
+    );
+}

@@ -1,0 +1,216 @@
+//! Outages of the services a sweep needs, each a test of its own, during a sweep of the teacher's
+//! chain on the real SLURM cluster (the trivial stage in place of training, through `kdgat
+//! submit`): slurmctld stopped for 60 s, slurmdbd stopped for 60 s — no run fails for it, and no
+//! run is submitted twice — and an MLflow server of the test's own stopped for 60 s while the
+//! daemon drives the sweep: everything arrives exactly once afterwards. The SLURM daemons are stopped by their pid files and brought
+//! back with `scripts/slurm-up.sh`, as an administrator would restart them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::daemon::{TestDaemon, eventually, ok};
+use crate::submit::{submit_tiny, trivial_jobs_with};
+use crate::support::{kdgat, python, slurm_turn, stderr, stdout, tiny_dataset};
+use crate::tracking::import::read_back;
+use crate::tracking::outage::PrivateServer;
+use crate::tracking::unique;
+
+/// How long each service stays down.
+const OUTAGE: Duration = Duration::from_secs(60);
+
+const SMALL: &str = "time_minutes = 10\nmem_mb = 200\ncpus = 1\ngpus = 0\n";
+
+/// The local cluster's directory (scripts/slurm-up.sh's `KDGAT_SLURM_DIR`): its etc/ holds the
+/// SLURM_CONF the tests are given.
+fn cluster_dir() -> PathBuf {
+    let conf = PathBuf::from(std::env::var("SLURM_CONF").unwrap());
+    conf.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Stops a SLURM daemon by its pid file and waits until it is gone.
+fn stop(daemon: &str) {
+    let pid_file = cluster_dir().join(format!("run/{daemon}.pid"));
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let pid = pid.trim();
+    assert!(
+        Command::new("kill").arg(pid).status().unwrap().success(),
+        "{daemon} {pid}"
+    );
+    eventually(
+        Duration::from_secs(30),
+        &format!("{daemon} stopped"),
+        || !Path::new(&format!("/proc/{pid}")).exists(),
+    );
+}
+
+/// Starts what is not running again, as scripts/slurm-up.sh does.
+fn restart_cluster() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/slurm-up.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .env("KDGAT_SLURM_DIR", cluster_dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+}
+
+/// A dataset and a SLURM cluster config whose batch jobs run the trivial stage with `env`.
+fn write_sweep(dir: &Path, env: &[&str]) {
+    tiny_dataset(dir, 1);
+    trivial_jobs_with(
+        dir,
+        env,
+        &format!(
+            "scheduler = \"slurm\"\n[slurm]\npartition = \"debug\"\n[resources.train]\n{SMALL}\
+             [resources.evaluation]\n{SMALL}[resources.data]\n{SMALL}"
+        ),
+    );
+}
+
+/// `kdgat submit` of the teacher's chain as sweep `name`.
+fn sweep_command(dir: &Path, name: &str) -> Command {
+    let mut command = submit_tiny(dir);
+    command
+        .args(["--variant", "teacher", "--name", name])
+        .args(["--cluster-config", "cluster.toml"]);
+    command
+}
+
+/// A sweep of the teacher's chain through SLURM in its own `kdgat submit` process.
+fn start_sweep(dir: &Path, name: &str, env: &[&str]) -> Child {
+    write_sweep(dir, env);
+    sweep_command(dir, name)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for the sweep's process; asserts that every run completed, with one attempt each.
+fn every_run_completed_once(dir: &Path, child: Child) {
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("5 of 5 runs complete"),
+        "{}",
+        stdout(&out)
+    );
+    let out = kdgat()
+        .current_dir(dir)
+        .args([
+            "db",
+            "query",
+            "SELECT run_id, attempt, state FROM attempts",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let attempts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(attempts.len(), 5, "one attempt each: {attempts:?}");
+    assert!(
+        attempts.iter().all(|a| a["state"] == "completed"),
+        "{attempts:?}"
+    );
+}
+
+/// Waits until a batch job of the sweep runs.
+fn a_job_runs(sweep: &str) {
+    eventually(Duration::from_secs(120), "a batch job running", || {
+        let out = Command::new("squeue")
+            .args(["-h", "-t", "running", "-o", "%j"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains(&format!("kdgat.{sweep}."))
+    });
+}
+
+#[test]
+fn a_controller_outage_fails_no_run() {
+    let Some(_turn) = slurm_turn("a slurmctld outage") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let child = start_sweep(work.path(), "ctld", &["TRIVIAL_SECONDS=20"]);
+    a_job_runs("ctld");
+    stop("slurmctld");
+    std::thread::sleep(OUTAGE);
+    restart_cluster();
+    every_run_completed_once(work.path(), child);
+}
+
+#[test]
+fn an_accounting_outage_fails_no_run() {
+    let Some(_turn) = slurm_turn("a slurmdbd outage") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let child = start_sweep(work.path(), "dbd", &["TRIVIAL_SECONDS=5"]);
+    a_job_runs("dbd");
+    stop("slurmdbd");
+    std::thread::sleep(OUTAGE);
+    restart_cluster();
+    every_run_completed_once(work.path(), child);
+}
+
+#[test]
+fn an_mlflow_outage_loses_and_duplicates_nothing() {
+    let Some(_turn) = slurm_turn("an MLflow outage") else {
+        return;
+    };
+    let Some(python) = python("an MLflow outage") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    let server_dir = dir.join("mlflow");
+    std::fs::create_dir_all(&server_dir).unwrap();
+    let mut server = PrivateServer::new(Path::new(&python).with_file_name("mlflow"), &server_dir);
+    server.start();
+    let (uri, experiment) = (server.uri(), unique("kdgat-outage"));
+    let epochs = 6;
+    // The daemon: it outlives the outage and delivers what waited (a `kdgat submit` in its own
+    // process leaves that to `kdgat mlflow sync`).
+    write_sweep(
+        dir,
+        &[&format!("TRIVIAL_EPOCHS={epochs}"), "TRIVIAL_SECONDS=12"],
+    );
+    let env = [
+        ("MLFLOW_TRACKING_URI", uri.as_str()),
+        ("MLFLOW_EXPERIMENT_NAME", experiment.as_str()),
+    ];
+    let (daemon, _) = TestDaemon::start(dir, &env);
+    let out = sweep_command(dir, "down").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    a_job_runs("down");
+    server.stop();
+    std::thread::sleep(OUTAGE);
+    server.start();
+    eventually(
+        Duration::from_secs(300),
+        "MLflow has the finished sweep",
+        || {
+            read_back(&python, &uri, &experiment)
+                .get("sweep down")
+                .is_some_and(|p| p["status"] == "FINISHED")
+        },
+    );
+    let status = ok(&mut daemon.kdgat(&["status", "down", "--json"]));
+    let runs: Vec<Value> = serde_json::from_str(&status).unwrap();
+    assert!(runs.iter().all(|r| r["state"] == "complete"), "{runs:?}");
+    let back = read_back(&python, &uri, &experiment);
+    assert_eq!(back.len(), 6, "the sweep and its 5 runs: {:?}", back.keys());
+    for (name, run) in back.iter().filter(|(name, _)| name.starts_with("tiny/")) {
+        let history: Vec<(i64, f64)> =
+            serde_json::from_value(run["history"]["val_loss"].clone()).unwrap();
+        let steps: Vec<i64> = history.iter().map(|(step, _)| *step).collect();
+        assert_eq!(
+            steps,
+            (0..epochs).collect::<Vec<i64>>(),
+            "{name}: every point once"
+        );
+        assert_eq!(run["status"], "FINISHED", "{name}");
+    }
+}
