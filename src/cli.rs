@@ -277,6 +277,17 @@ pub struct RecoverArgs {
     /// Graph caches whose metadata describe the datasets (`<DIR>/{dataset}/cache_metadata.json`)
     #[arg(long, value_name = "DIR", default_value = "data/cache")]
     pub cache_root: PathBuf,
+    /// Also record each attempt's batch job (`attempt-N/slurm_job_id`) as SLURM reports it: final
+    /// state, exit status, node, elapsed time and allocation (one squeue and one sacct)
+    #[arg(long)]
+    pub slurm: bool,
+    /// Also end the MLflow runs left RUNNING whose run or sweep is over, with their true final
+    /// status and end time (MLFLOW_TRACKING_URI)
+    #[arg(long)]
+    pub mlflow: bool,
+    /// The cluster config (for `--slurm`: where SLURM's tools are, whether accounting works)
+    #[arg(long, value_name = "FILE")]
+    pub cluster_config: Option<PathBuf>,
 }
 
 /// `kdgat mlflow …`.

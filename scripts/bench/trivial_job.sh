@@ -2,7 +2,8 @@
 # A trivial stage for the orchestration benchmarks and tests, run as a batch job's command in place
 # of kdgat: `trivial_job.sh job exec --spec FILE` writes the run directory's events as a stage would
 # (`started`, TRIVIAL_EPOCHS epochs (default 1), `finished`) over TRIVIAL_SECONDS (default 1) of
-# sleep, the environment it was given to job-env.txt, and a line to each of stdout and stderr.
+# sleep, the config of a model stage to config.json, the environment it was given to job-env.txt,
+# and a line to each of stdout and stderr.
 # TRIVIAL_FAIL=transient or fatal ends it with a `failed` event (transient or not) and exit 1.
 set -euo pipefail
 spec=${4:?usage: trivial_job.sh job exec --spec FILE}
@@ -10,6 +11,9 @@ run_dir=$(jq -r .run_dir "$spec")
 epochs=${TRIVIAL_EPOCHS:-1}
 mkdir -p "$run_dir"
 env > "$run_dir/job-env.txt"
+# A model stage's run directory holds the config it ran with.
+config=$(jq -r '.config // empty' "$spec")
+if [[ -n $config ]]; then cp "$config" "$run_dir/config.json"; fi
 now() { date +%s%3N; }
 printf '{"kind":"started","time_ms":%s,"stage":"trivial"}\n' "$(now)" >> "$run_dir/events.jsonl"
 pause=$(awk -v t="${TRIVIAL_SECONDS:-1}" -v n="$epochs" 'BEGIN { print t / n }')

@@ -1,14 +1,19 @@
-//! `kdgat recover --runs-dir DIR`: the idempotent backfill of the store from run directories (the
-//! reference's `populate()`), with datasets from the catalog and the graph caches' metadata, then the
-//! SQLite export.
+//! `kdgat recover --runs-dir DIR [--slurm] [--mlflow]`: the idempotent backfill of the store from run
+//! directories (the reference's `populate()`), with datasets from the catalog and the graph caches'
+//! metadata; with `--slurm` each attempt's batch job as SLURM reports it, with `--mlflow` the MLflow
+//! runs left RUNNING ended as the store says they ended; then the SQLite export.
 
 use std::path::Path;
 
-use kdgat_actors::import::populate;
+use kdgat_actors::import::reconcile::{batch_jobs, close_left_running};
+use kdgat_actors::import::{ImportError, populate};
+use kdgat_cluster::slurm::{SlurmConfig, SlurmScheduler};
 use kdgat_jobs::catalog::{Catalog, DatasetEntry};
 use kdgat_jobs::graph::cache::{CacheMetadata, METADATA_FILE};
 use kdgat_jobs::ingest::attack_types;
+use kdgat_jobs::timestamp::utc_now_iso8601;
 use kdgat_store::{DatasetRecord, export_sqlite};
+use kdgat_tracking::{Drainer, MlflowClient, TrackingConfig};
 
 use crate::cli::{GlobalArgs, RecoverArgs};
 use crate::error::UserError;
@@ -23,8 +28,47 @@ pub fn run(global: &GlobalArgs, args: &RecoverArgs) -> anyhow::Result<()> {
         store.put_dataset(&record)?;
         datasets += 1;
     }
-    let report =
-        populate(&store, &args.runs_dir).map_err(|e| UserError::InvalidData(Box::new(e)))?;
+    let invalid = |e: ImportError| UserError::InvalidData(Box::new(e));
+    let report = populate(&store, &args.runs_dir).map_err(invalid)?;
+    if args.slurm {
+        let file = super::supervisor::settings_file(global, args.cluster_config.as_deref());
+        let settings = super::supervisor::settings(file.as_deref())?;
+        let scheduler = SlurmScheduler::new(SlurmConfig {
+            program_dir: settings.slurm.program_dir.clone(),
+            accounting: settings.slurm.accounting,
+            ..SlurmConfig::default()
+        });
+        let jobs = batch_jobs(&store, &args.runs_dir, &scheduler).map_err(invalid)?;
+        outln!(
+            "SLURM: {} attempts with a batch job, {} recorded ({} ended, {} unknown to SLURM now)",
+            jobs.found,
+            jobs.recorded,
+            jobs.ended,
+            jobs.unknown
+        )?;
+    }
+    if args.mlflow {
+        let config = TrackingConfig::from_env()
+            .map_err(|e| UserError::InvalidData(Box::new(e)))?
+            .ok_or(UserError::NotConfigured {
+                what: "the MLflow tracking server",
+                hint: "set MLFLOW_TRACKING_URI for `--mlflow`",
+            })?;
+        let client = MlflowClient::new(&config).map_err(|e| UserError::InvalidData(Box::new(e)))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let closed = runtime
+            .block_on(close_left_running(&client, &store, &config.experiment))
+            .map_err(invalid)?;
+        let mut drainer = Drainer::new(&client, &store, &config.experiment, utc_now_iso8601);
+        let delivered = runtime.block_on(drainer.drain())?;
+        outln!(
+            "MLflow: {closed} runs left RUNNING ended as they ended; {} operations delivered, {} still queued",
+            delivered.delivered,
+            store.outbox()?.len()
+        )?;
+    }
     let export = super::db::default_export(&global.state_dir);
     export_sqlite(&store, &export)?;
     outln!(

@@ -6,7 +6,9 @@
 //! - a batch job SLURM requeues (`scontrol requeue`) goes on as the same attempt, at no cost to
 //!   the retry budget;
 //! - a batch job cancelled outside kdgat (`scancel`) is not retried; the runs after it are
-//!   cancelled with it.
+//!   cancelled with it;
+//! - `kdgat recover --slurm --mlflow` after the store was lost: the attempts come back from SLURM's
+//!   history, an MLflow run left RUNNING is ended as its run ended; run again, it changes nothing.
 //!
 //! Each decision is on its attempt in the project database and is what `kdgat logs` says last.
 
@@ -231,5 +233,122 @@ fn a_job_cancelled_outside_kdgat_is_not_retried() {
             .filter(|r| r["run_id"] != "tiny/graphs")
             .all(|r| r["status"] == "cancelled"),
         "the runs after it are cancelled with it: {runs:?}"
+    );
+}
+
+#[test]
+fn recover_rebuilds_attempts_from_slurm_and_ends_runs_mlflow_has_left_running() {
+    let Some(_turn) = slurm_turn("kdgat recover against SLURM and MLflow") else {
+        return;
+    };
+    let Some(uri) = crate::support::service("MLFLOW_TRACKING_URI", "kdgat recover") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    slurm_sweep(dir, &["TRIVIAL_SECONDS=0"], "");
+    let experiment = crate::tracking::unique("kdgat-recover");
+    let out = submit(dir, "rec")
+        .env("MLFLOW_TRACKING_URI", &uri)
+        .env("MLFLOW_EXPERIMENT_NAME", &experiment)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+
+    // A crash lost the state store, and left an MLflow run RUNNING (set so through the server's
+    // own API: a supervisor killed before it ended the run leaves exactly that).
+    std::fs::remove_dir_all(dir.join(".kdgat")).unwrap();
+    let http = reqwest::blocking::Client::new();
+    let api = |path: &str| format!("{}/api/2.0/mlflow/{path}", uri.trim_end_matches('/'));
+    let found: Value = http
+        .get(api("experiments/get-by-name"))
+        .query(&[("experiment_name", &experiment)])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let experiment_id = found["experiment"]["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let search = |filter: &str| -> Vec<Value> {
+        let reply: Value = http
+            .post(api("runs/search"))
+            .json(&serde_json::json!({"experiment_ids": [experiment_id], "filter": filter}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        reply["runs"].as_array().cloned().unwrap_or_default()
+    };
+    let curriculum = &search("attributes.run_name = 'tiny/teacher_curriculum'")[0];
+    let run_id = curriculum["info"]["run_id"].as_str().unwrap();
+    http.post(api("runs/update"))
+        .json(&serde_json::json!({"run_id": run_id, "status": "RUNNING"}))
+        .send()
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+
+    let recover = || {
+        let out = kdgat()
+            .current_dir(dir)
+            .env("MLFLOW_TRACKING_URI", &uri)
+            .env("MLFLOW_EXPERIMENT_NAME", &experiment)
+            .args([
+                "recover",
+                "--runs-dir",
+                "experimentruns",
+                "--slurm",
+                "--mlflow",
+            ])
+            .args(["--cluster-config", "cluster.toml"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+        stdout(&out)
+    };
+    let first = recover();
+    assert!(
+        first.contains("SLURM: 4 attempts with a batch job, 4 recorded (4 ended, 0 unknown")
+            && first.contains("MLflow: 1 runs left RUNNING ended"),
+        "{first}"
+    );
+    let attempts = query(
+        dir,
+        "SELECT run_id, state, node, elapsed_seconds, cpus, job_name FROM attempts",
+    );
+    // The four model runs' (a graph cache's directory is not a run directory).
+    assert_eq!(attempts.len(), 4, "{attempts:?}");
+    assert!(
+        attempts.iter().all(|a| a["state"] == "completed"
+            && a["node"].is_string()
+            && a["cpus"] == 1
+            && a["elapsed_seconds"].is_number()
+            && a["job_name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("kdgat.rec.tiny."))),
+        "{attempts:?}"
+    );
+    let back = &search("attributes.run_name = 'tiny/teacher_curriculum'")[0];
+    assert_eq!(back["info"]["status"], "FINISHED", "{back}");
+    // Ended when the run finished, as its event log says, not when recover ran.
+    let events =
+        std::fs::read_to_string(dir.join("experimentruns/tiny/teacher_curriculum/events.jsonl"))
+            .unwrap();
+    let finished: Value = serde_json::from_str(
+        events
+            .lines()
+            .rfind(|l| l.contains("\"finished\""))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(back["info"]["end_time"], finished["time_ms"], "{back}");
+
+    // Idempotent: nothing more to record or end.
+    let again = recover();
+    assert!(
+        again.contains("0 recorded") && again.contains("MLflow: 0 runs left RUNNING"),
+        "{again}"
     );
 }

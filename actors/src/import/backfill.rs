@@ -6,7 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use kdgat_jobs::run_dir::{Benchmark, Completion, RunDir, list_run_dirs, metric_entries};
+use kdgat_jobs::run_dir::{
+    Benchmark, Completion, RunDir, finished_at_ms, list_run_dirs, metric_entries,
+};
+use kdgat_jobs::timestamp::iso8601;
 use kdgat_store::{BenchmarkRecord, MetricRecord, RunRecord, RunStatus, Store, parse_run_id};
 use serde_json::Value;
 
@@ -128,7 +131,10 @@ fn run_record(runs_dir: &Path, dir: &RunDir) -> Result<RunRecord, ImportError> {
         status: run_status(&Completion::of(dir.path())),
         teacher_run: teacher_run_id(&config),
         started_at: None,
-        completed_at: None,
+        // When it last finished, where its event log says so.
+        completed_at: finished_at_ms(dir.path())
+            .filter(|&ms| ms > 0)
+            .map(|ms| iso8601(ms as u64 / 1000, (ms % 1000) as u32 * 1000)),
         mlflow_run_id: None,
         config_json: Some(config.to_string()),
         sweep_id: None,

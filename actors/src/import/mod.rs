@@ -1,8 +1,10 @@
 //! Run directories turned into store records (the backfill, the reference's `populate()`) and into
-//! MLflow operations (the import), read through the run-directory contract (`jobs::run_dir`). The
-//! store and the tracking crate take records and operations; only this module reads directories.
+//! MLflow operations (the import), read through the run-directory contract (`jobs::run_dir`), and
+//! the store reconciled with SLURM's history and the MLflow server ([`reconcile`]). The store and
+//! the tracking crate take records and operations; only this module reads directories.
 
 mod backfill;
+pub mod reconcile;
 mod tracking_ops;
 
 pub use backfill::{
@@ -31,4 +33,7 @@ pub enum ImportError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] kdgat_store::StoreError),
+    /// The tracking server failed or refused.
+    #[error(transparent)]
+    Tracking(#[from] kdgat_tracking::TrackingError),
 }

@@ -81,9 +81,15 @@ impl Completion {
 /// opaque stamp that changes whenever the run finishes again. `None` for an unfinished run and for
 /// the reference pipeline's directories (no events).
 pub fn finish_stamp(dir: &Path) -> Option<String> {
+    finished_at_ms(dir).map(|ms| ms.to_string())
+}
+
+/// When the run in `dir` last finished, in epoch milliseconds (its `finished` event's time; 0 for
+/// one without a time), if its last attempt did.
+pub fn finished_at_ms(dir: &Path) -> Option<i64> {
     let events = read_events(&dir.join(EVENTS)).ok()?;
     let last = events.iter().rev().find(|e| e.is_lifecycle())?;
-    (last.kind == "finished").then(|| last.time_ms.unwrap_or_default().to_string())
+    (last.kind == "finished").then(|| last.time_ms.unwrap_or_default())
 }
 
 #[cfg(test)]

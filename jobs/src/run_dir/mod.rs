@@ -17,7 +17,7 @@ mod metrics_file;
 mod spec;
 
 pub use benchmark::{BENCHMARK_COLUMNS, Benchmark, write_benchmark};
-pub use completion::{Completion, finish_stamp};
+pub use completion::{Completion, finish_stamp, finished_at_ms};
 pub use events::{EventLog, EventTail, RunEvent, TailRead, now_ms, read_events};
 pub use layout::{
     ATTEMPT_PREFIX, BENCHMARK, BEST_CHECKPOINT, CONFIG, EVENTS, INPUT_CONFIG, LEGACY_CHECKPOINT,
