@@ -165,7 +165,7 @@ impl Actor for RunActor {
             )
         {
             let mut change = Change::default();
-            ensure_tracked(state, &mut change);
+            ensure_tracked(state, &mut change, None);
             let store = state.args.shared.store.clone();
             blocking(move || store.commit(&change)).await??;
         }
@@ -374,7 +374,7 @@ async fn persist(
                 attempt.started_at = Some(utc_now_iso8601());
             }
             retag(state, &mut change);
-            ensure_tracked(state, &mut change);
+            ensure_tracked(state, &mut change, None);
         }
         _ => {}
     }
@@ -453,16 +453,18 @@ fn retag(state: &RunState, change: &mut Change) {
     }
 }
 
-/// Queues the MLflow run's creation if tracking is on and it was not created yet.
-pub(super) fn ensure_tracked(state: &mut RunState, change: &mut Change) {
+/// Queues the MLflow run's creation if tracking is on and it was not created yet; it started at
+/// `started_ms` (the job's `started` event) when that is known, else now.
+pub(super) fn ensure_tracked(state: &mut RunState, change: &mut Change, started_ms: Option<i64>) {
     let a = &state.args;
     if !a.shared.tracking || state.book.tracked {
         return;
     }
     if let Some(attempt) = &state.book.attempt {
+        let start = started_ms.unwrap_or_else(now_ms);
         run_book::queue(
             change,
-            run_book::start_ops(&a.sweep, &a.run, attempt, now_ms()),
+            run_book::start_ops(&a.sweep, &a.run, attempt, start),
         );
         state.book.tracked = true;
     }

@@ -148,7 +148,8 @@ pub(super) async fn follow(state: &mut RunState) -> Result<bool, ActorProcessing
     };
     let mut change = Change::default();
     if !read.events.is_empty() {
-        ensure_tracked(state, &mut change);
+        let started = read.events.iter().find(|e| e.kind == "started");
+        ensure_tracked(state, &mut change, started.and_then(|e| e.time_ms));
     }
     let a2 = &state.args;
     let fusion = matches!(

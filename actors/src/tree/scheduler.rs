@@ -7,7 +7,8 @@
 //! Polls adapt: every `poll_every` while the jobs change, twice as long after each poll that shows
 //! no change (or fails: a controller that does not answer is not hammered), up to
 //! [`SLOWEST_POLL_FACTOR`] times as long; a new job or a run that read its job's end in its events
-//! asks for a poll at once.
+//! asks for a poll at once (watches that come together, as a restarted supervisor's do, share
+//! one).
 //!
 //! Submissions wait in a queue, in order, until the submission limits let them go ([`Admission`]:
 //! live batch jobs at most, submissions per second); each run hears how its submission went in a
@@ -24,6 +25,9 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use super::run::RunMsg;
 use super::shared::{Progress, blocking};
 use crate::machine::{Admission, SubmitLimits};
+
+/// How long the Scheduler waits after a new watch for others to join it in one poll.
+const WATCH_SETTLE: Duration = Duration::from_millis(200);
 
 /// Failed polls in a row after which the scheduler counts as not answering (and is reported so).
 const UNREACHABLE_AFTER: u32 = 2;
@@ -69,6 +73,11 @@ pub struct SchedulerState {
     queue: VecDeque<String>,
     /// A [`SchedulerMsg::Dispatch`] is due.
     dispatch_due: bool,
+    /// A [`SchedulerMsg::Settled`] is due.
+    settling: bool,
+    /// When the poll in flight started, and how many jobs the last one covered (for the log).
+    poll_started: Instant,
+    last_polled: usize,
 }
 
 /// A submission not made yet, or being made.
@@ -111,6 +120,8 @@ pub enum SchedulerMsg {
     Unwatch(String),
     /// Poll now.
     Tick,
+    /// The watches that came together have settled: poll them.
+    Settled,
     /// The poll timer of this generation ran out.
     Timer(u64),
     /// A poll's result.
@@ -143,6 +154,9 @@ impl Actor for SchedulerActor {
             submissions: BTreeMap::new(),
             queue: VecDeque::new(),
             dispatch_due: false,
+            settling: false,
+            poll_started: Instant::now(),
+            last_polled: 0,
         })
     }
 
@@ -170,8 +184,16 @@ impl Actor for SchedulerActor {
             SchedulerMsg::Cancel(job) => cancel(state, job),
             SchedulerMsg::Watch(job, run) => {
                 state.watchers.insert(SchedulerJobId(job), run);
-                // A new job is seen at once, and the polls speed up for it.
+                // A new job is seen soon, and the polls speed up for it; the watches of many runs
+                // at once (a restarted supervisor's) share one poll.
                 state.interval = state.poll_every;
+                if !state.settling {
+                    state.settling = true;
+                    myself.send_after(WATCH_SETTLE, || SchedulerMsg::Settled);
+                }
+            }
+            SchedulerMsg::Settled => {
+                state.settling = false;
                 poll(&myself, state);
             }
             SchedulerMsg::Unwatch(job) => {
@@ -336,6 +358,7 @@ fn poll(myself: &ActorRef<SchedulerMsg>, state: &mut SchedulerState) {
         return;
     }
     state.polling = true;
+    state.poll_started = Instant::now();
     let ids: Vec<SchedulerJobId> = state.watchers.keys().cloned().collect();
     let scheduler = state.scheduler.clone();
     let myself = myself.clone();
@@ -353,6 +376,14 @@ fn polled(state: &mut SchedulerState, result: Result<BTreeMap<SchedulerJobId, Jo
     match result {
         Ok(statuses) => {
             state.failed_polls = 0;
+            if statuses.len() != state.last_polled {
+                state.last_polled = statuses.len();
+                tracing::debug!(
+                    "following {} batch jobs (one poll: {} ms)",
+                    statuses.len(),
+                    state.poll_started.elapsed().as_millis()
+                );
+            }
             if let Some(since) = state.unreachable_since.take() {
                 tracing::info!("the scheduler answers again, after {:?}", since.elapsed());
                 (state.report)(Progress::Scheduler {
