@@ -151,7 +151,13 @@ impl SweepDisplay {
             .is_none_or(|t| t.elapsed() >= EPOCH_LINE_EVERY);
         if due {
             self.last_epoch_line.insert(run.to_string(), Instant::now());
-            self.line(&format!("{run}: epoch {done}/{of} {}", shown.join(" ")));
+            // A stage that says nothing of how many epochs it has (the graph cache) shows its count.
+            let epochs = if of > 0 {
+                format!("{done}/{of}")
+            } else {
+                done.to_string()
+            };
+            self.line(&format!("{run}: epoch {epochs} {}", shown.join(" ")));
         }
     }
 

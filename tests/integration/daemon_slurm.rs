@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::daemon::{TestDaemon, eventually, ok};
 use crate::submit::submit_tiny;
 use crate::support::{python, service, slurm_turn, tiny_dataset};
-use crate::tracking::import::read_back;
+use crate::tracking::import::read_back_finished;
 use crate::tracking::unique;
 
 const TOKEN: &str = "s3cret-daemon-token";
@@ -216,17 +216,7 @@ fn a_sweep_trains_through_the_daemon_on_slurm_with_mlflow_live() {
         "every attempt ran on a node sacct names: {nodes}"
     );
     if let Some(python) = python("the daemon on SLURM") {
-        // Delivery to MLflow is asynchronous: the sweep's parent run ends last.
-        eventually(
-            Duration::from_secs(60),
-            "MLflow has the finished sweep",
-            || {
-                let back = read_back(&python, &uri, &experiment);
-                back.get("sweep live")
-                    .is_some_and(|p| p["status"] == "FINISHED")
-            },
-        );
-        let back = read_back(&python, &uri, &experiment);
+        let back = read_back_finished(&python, &uri, &experiment, "live", Duration::from_secs(60));
         assert_eq!(
             back.len(),
             14,

@@ -7,6 +7,8 @@
 //!   the retry budget;
 //! - a batch job cancelled outside kdgat (`scancel`) is not retried; the runs after it are
 //!   cancelled with it;
+//! - real training cut short by its time limit again and again resumes to exactly the weights of
+//!   an uninterrupted run;
 //! - `kdgat recover --slurm --mlflow` after the store was lost: the attempts come back from SLURM's
 //!   history, an MLflow run left RUNNING is ended as its run ended; run again, it changes nothing.
 //!
@@ -25,10 +27,11 @@ use crate::submit::{submit_tiny, trivial_jobs_with};
 use crate::support::{kdgat, slurm_turn, stderr, stdout, tiny_dataset};
 
 /// Every stage asks for one CPU and a little memory of the test node.
-const SMALL: &str = "time_minutes = 5\nmem_mb = 200\ncpus = 1\ngpus = 0\n";
+const SMALL: &str = "time_minutes = 10\nmem_mb = 200\ncpus = 1\ngpus = 0\n";
 
-/// A dataset and a SLURM cluster config whose batch jobs run the trivial stage with `env`.
-fn slurm_sweep(dir: &Path, env: &[&str], retry: &str) {
+/// A dataset and a SLURM cluster config whose batch jobs run the trivial stage with `env`, and
+/// `retry` as the config's `[retry]`.
+pub(crate) fn slurm_sweep(dir: &Path, env: &[&str], retry: &str) {
     tiny_dataset(dir, 1);
     trivial_jobs_with(
         dir,
@@ -41,7 +44,7 @@ fn slurm_sweep(dir: &Path, env: &[&str], retry: &str) {
 }
 
 /// `kdgat submit` of the teacher's chain as sweep `name`, through SLURM.
-fn submit(dir: &Path, name: &str) -> Command {
+pub(crate) fn submit(dir: &Path, name: &str) -> Command {
     let mut command = submit_tiny(dir);
     command
         .args(["--variant", "teacher", "--name", name])
@@ -350,5 +353,96 @@ fn recover_rebuilds_attempts_from_slurm_and_ends_runs_mlflow_has_left_running() 
     assert!(
         again.contains("0 recorded") && again.contains("MLflow: 0 runs left RUNNING"),
         "{again}"
+    );
+}
+
+#[test]
+fn a_job_killed_by_its_time_limit_resumes_to_the_weights_of_an_uninterrupted_run() {
+    let Some(_turn) = slurm_turn("a time limit on SLURM") else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    tiny_dataset(dir, 6);
+    // Real training, a minute per batch job, SIGUSR2 40 s before the end: the curriculum (long,
+    // and never stopping early) is cut short and resumed again and again.
+    let minute = "time_minutes = 1\nmem_mb = 1500\ncpus = 1\ngpus = 0\n";
+    std::fs::write(
+        dir.join("cluster.toml"),
+        format!(
+            "scheduler = \"slurm\"\n[slurm]\npartition = \"debug\"\nsignal_grace_seconds = 40\n\
+             [resources.train]\n{minute}[resources.evaluation]\n{minute}[resources.data]\n{minute}\
+             [retry]\nmax_timeouts = 20\n"
+        ),
+    )
+    .unwrap();
+    let out = submit_tiny(dir)
+        .args([
+            "--variant",
+            "teacher",
+            "--name",
+            "tl",
+            "--cluster-config",
+            "cluster.toml",
+        ])
+        .args([
+            "--set",
+            "max_epochs=2",
+            "--set",
+            "batch_size=8",
+            "--set",
+            "device=cpu",
+        ])
+        .args([
+            "--set",
+            "curriculum.max_epochs=400",
+            "--set",
+            "curriculum.patience=1000",
+        ])
+        .args([
+            "--set",
+            "fusion_episodes=10",
+            "--set",
+            "episode_sample_size=32",
+        ])
+        .args(["--set", "dqn_batch_size=16"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let attempts = query(
+        dir,
+        "SELECT attempt, state, decision FROM attempts WHERE run_id = 'tiny/teacher_curriculum' \
+         ORDER BY attempt",
+    );
+    assert!(attempts.len() >= 2, "never cut short: {attempts:?}");
+    let (last, cut) = attempts.split_last().unwrap();
+    assert_eq!(last["state"], "completed", "{attempts:?}");
+    assert!(
+        cut.iter().all(|a| a["state"] == "timed_out"
+            && a["decision"]
+                .as_str()
+                .is_some_and(|d| d.ends_with("resumed from its checkpoint"))),
+        "{attempts:?}"
+    );
+
+    // The same stage uninterrupted, from its first attempt's spec, into a directory of its own.
+    let run_dir = dir.join("experimentruns/tiny/teacher_curriculum");
+    let mut spec: Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("attempt-1/spec.json")).unwrap())
+            .unwrap();
+    let whole = dir.join("uninterrupted");
+    spec["run_dir"] = Value::from(whole.display().to_string());
+    let spec_path = dir.join("uninterrupted-spec.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let out = kdgat()
+        .args(["job", "exec", "--spec"])
+        .arg(&spec_path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let weights = |dir: &Path| std::fs::read(dir.join("best_model.safetensors")).unwrap();
+    assert!(
+        weights(&run_dir) == weights(&whole),
+        "the resumed run's best weights differ from the uninterrupted run's"
     );
 }

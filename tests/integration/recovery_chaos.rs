@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::daemon::{TestDaemon, eventually, ok};
+use crate::daemon::{TestDaemon, ok};
 use crate::submit::{submit_tiny, trivial_jobs_with};
 use crate::support::{kdgat, python, slurm_turn, stderr, tiny_dataset};
-use crate::tracking::import::read_back;
+use crate::tracking::import::{assert_every_point_once, read_back_finished};
 use crate::tracking::outage::PrivateServer;
 use crate::tracking::unique;
 
@@ -198,16 +198,7 @@ fn the_daemon_killed_again_and_again_loses_and_duplicates_nothing() {
     assert!(epochs.iter().all(|r| r["n"] == EPOCHS as u64), "{epochs:?}");
 
     // MLflow: the sweep and its runs, every epoch's point exactly once.
-    eventually(
-        Duration::from_secs(120),
-        "MLflow has the finished sweep",
-        || {
-            read_back(&python, &uri, &experiment)
-                .get(&format!("sweep {sweep}"))
-                .is_some_and(|p| p["status"] == "FINISHED")
-        },
-    );
-    let back = read_back(&python, &uri, &experiment);
+    let back = read_back_finished(&python, &uri, &experiment, &sweep, Duration::from_secs(120));
     assert_eq!(
         back.len(),
         14,
@@ -216,14 +207,7 @@ fn the_daemon_killed_again_and_again_loses_and_duplicates_nothing() {
     );
     for run in runs {
         let name = run["run"].as_str().unwrap();
-        let history: Vec<(i64, f64)> =
-            serde_json::from_value(back[name]["history"]["val_loss"].clone()).unwrap();
-        let steps: Vec<i64> = history.iter().map(|(step, _)| *step).collect();
-        assert_eq!(
-            steps,
-            (0..EPOCHS as i64).collect::<Vec<_>>(),
-            "{name}: every point once"
-        );
+        assert_every_point_once(&back[name], name, "val_loss", 0..EPOCHS as i64);
         assert_eq!(back[name]["status"], "FINISHED", "{name}");
     }
     drop(daemon);

@@ -2,8 +2,9 @@
 //! chain on the real SLURM cluster (the trivial stage in place of training, through `kdgat
 //! submit`): slurmctld stopped for 60 s, slurmdbd stopped for 60 s — no run fails for it, and no
 //! run is submitted twice — and an MLflow server of the test's own stopped for 60 s while the
-//! daemon drives the sweep: everything arrives exactly once afterwards. The SLURM daemons are stopped by their pid files and brought
-//! back with `scripts/slurm-up.sh`, as an administrator would restart them.
+//! daemon drives the sweep: everything arrives exactly once afterwards. The SLURM daemons are
+//! stopped by their pid files and brought back with `scripts/slurm-up.sh`, as an administrator
+//! would restart them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,16 +13,14 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::daemon::{TestDaemon, eventually, ok};
-use crate::submit::{submit_tiny, trivial_jobs_with};
-use crate::support::{kdgat, python, slurm_turn, stderr, stdout, tiny_dataset};
-use crate::tracking::import::read_back;
+use crate::recovery::{slurm_sweep, submit};
+use crate::support::{kdgat, python, slurm_turn, stderr, stdout};
+use crate::tracking::import::{assert_every_point_once, read_back_finished};
 use crate::tracking::outage::PrivateServer;
 use crate::tracking::unique;
 
 /// How long each service stays down.
 const OUTAGE: Duration = Duration::from_secs(60);
-
-const SMALL: &str = "time_minutes = 10\nmem_mb = 200\ncpus = 1\ngpus = 0\n";
 
 /// The local cluster's directory (scripts/slurm-up.sh's `KDGAT_SLURM_DIR`): its etc/ holds the
 /// SLURM_CONF the tests are given.
@@ -57,32 +56,10 @@ fn restart_cluster() {
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
 }
 
-/// A dataset and a SLURM cluster config whose batch jobs run the trivial stage with `env`.
-fn write_sweep(dir: &Path, env: &[&str]) {
-    tiny_dataset(dir, 1);
-    trivial_jobs_with(
-        dir,
-        env,
-        &format!(
-            "scheduler = \"slurm\"\n[slurm]\npartition = \"debug\"\n[resources.train]\n{SMALL}\
-             [resources.evaluation]\n{SMALL}[resources.data]\n{SMALL}"
-        ),
-    );
-}
-
-/// `kdgat submit` of the teacher's chain as sweep `name`.
-fn sweep_command(dir: &Path, name: &str) -> Command {
-    let mut command = submit_tiny(dir);
-    command
-        .args(["--variant", "teacher", "--name", name])
-        .args(["--cluster-config", "cluster.toml"]);
-    command
-}
-
 /// A sweep of the teacher's chain through SLURM in its own `kdgat submit` process.
 fn start_sweep(dir: &Path, name: &str, env: &[&str]) -> Child {
-    write_sweep(dir, env);
-    sweep_command(dir, name)
+    slurm_sweep(dir, env, "");
+    submit(dir, name)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -127,18 +104,26 @@ fn a_job_runs(sweep: &str) {
     });
 }
 
+/// Stops the SLURM daemon `daemon` for [`OUTAGE`] while sweep `name` of trivial stages of
+/// `seconds` each runs; every run completes, once.
+fn a_sweep_through_an_outage_of(daemon: &str, name: &str, seconds: &str) {
+    let work = tempfile::tempdir().unwrap();
+    let env = format!("TRIVIAL_SECONDS={seconds}");
+    let child = start_sweep(work.path(), name, &[&env]);
+    a_job_runs(name);
+    stop(daemon);
+    std::thread::sleep(OUTAGE);
+    restart_cluster();
+    every_run_completed_once(work.path(), child);
+}
+
 #[test]
 fn a_controller_outage_fails_no_run() {
     let Some(_turn) = slurm_turn("a slurmctld outage") else {
         return;
     };
-    let work = tempfile::tempdir().unwrap();
-    let child = start_sweep(work.path(), "ctld", &["TRIVIAL_SECONDS=20"]);
-    a_job_runs("ctld");
-    stop("slurmctld");
-    std::thread::sleep(OUTAGE);
-    restart_cluster();
-    every_run_completed_once(work.path(), child);
+    // The job that runs outlives the outage: it ends while the controller is away.
+    a_sweep_through_an_outage_of("slurmctld", "ctld", "20");
 }
 
 #[test]
@@ -146,13 +131,7 @@ fn an_accounting_outage_fails_no_run() {
     let Some(_turn) = slurm_turn("a slurmdbd outage") else {
         return;
     };
-    let work = tempfile::tempdir().unwrap();
-    let child = start_sweep(work.path(), "dbd", &["TRIVIAL_SECONDS=5"]);
-    a_job_runs("dbd");
-    stop("slurmdbd");
-    std::thread::sleep(OUTAGE);
-    restart_cluster();
-    every_run_completed_once(work.path(), child);
+    a_sweep_through_an_outage_of("slurmdbd", "dbd", "5");
 }
 
 #[test]
@@ -173,44 +152,29 @@ fn an_mlflow_outage_loses_and_duplicates_nothing() {
     let epochs = 6;
     // The daemon: it outlives the outage and delivers what waited (a `kdgat submit` in its own
     // process leaves that to `kdgat mlflow sync`).
-    write_sweep(
+    slurm_sweep(
         dir,
         &[&format!("TRIVIAL_EPOCHS={epochs}"), "TRIVIAL_SECONDS=12"],
+        "",
     );
     let env = [
         ("MLFLOW_TRACKING_URI", uri.as_str()),
         ("MLFLOW_EXPERIMENT_NAME", experiment.as_str()),
     ];
     let (daemon, _) = TestDaemon::start(dir, &env);
-    let out = sweep_command(dir, "down").output().unwrap();
+    let out = submit(dir, "down").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     a_job_runs("down");
     server.stop();
     std::thread::sleep(OUTAGE);
     server.start();
-    eventually(
-        Duration::from_secs(300),
-        "MLflow has the finished sweep",
-        || {
-            read_back(&python, &uri, &experiment)
-                .get("sweep down")
-                .is_some_and(|p| p["status"] == "FINISHED")
-        },
-    );
+    let back = read_back_finished(&python, &uri, &experiment, "down", Duration::from_secs(300));
     let status = ok(&mut daemon.kdgat(&["status", "down", "--json"]));
     let runs: Vec<Value> = serde_json::from_str(&status).unwrap();
     assert!(runs.iter().all(|r| r["state"] == "complete"), "{runs:?}");
-    let back = read_back(&python, &uri, &experiment);
     assert_eq!(back.len(), 6, "the sweep and its 5 runs: {:?}", back.keys());
     for (name, run) in back.iter().filter(|(name, _)| name.starts_with("tiny/")) {
-        let history: Vec<(i64, f64)> =
-            serde_json::from_value(run["history"]["val_loss"].clone()).unwrap();
-        let steps: Vec<i64> = history.iter().map(|(step, _)| *step).collect();
-        assert_eq!(
-            steps,
-            (0..epochs).collect::<Vec<i64>>(),
-            "{name}: every point once"
-        );
+        assert_every_point_once(run, name, "val_loss", 0..epochs);
         assert_eq!(run["status"], "FINISHED", "{name}");
     }
 }

@@ -5,8 +5,8 @@
 //! retried on the next tick, never taken as a job's end.
 //!
 //! Polls adapt: every `poll_every` while the jobs change, twice as long after each poll that shows
-//! no change (or fails: a controller that does not answer is not hammered), up to
-//! [`SLOWEST_POLL_FACTOR`] times as long; a new job or a run that read its job's end in its events
+//! no change (or fails: a controller that does not answer is not hammered), up to `slowest_poll`;
+//! a new job or a run that read its job's end in its events
 //! asks for a poll at once (watches that come together, as a restarted supervisor's do, share
 //! one).
 //!
@@ -32,9 +32,6 @@ const WATCH_SETTLE: Duration = Duration::from_millis(200);
 /// Failed polls in a row after which the scheduler counts as not answering (and is reported so).
 const UNREACHABLE_AFTER: u32 = 2;
 
-/// How many times `poll_every` a quiet cluster is polled at the slowest.
-pub const SLOWEST_POLL_FACTOR: u32 = 6;
-
 /// The Scheduler actor.
 pub struct SchedulerActor;
 
@@ -44,6 +41,8 @@ pub struct SchedulerArgs {
     pub scheduler: Arc<dyn Scheduler>,
     /// Time between polls.
     pub poll_every: Duration,
+    /// Time between polls at the slowest, while nothing changes.
+    pub slowest_poll: Duration,
     /// Bounds on submissions.
     pub limits: SubmitLimits,
     /// Where it reports that the scheduler stopped answering, and answers again.
@@ -56,8 +55,9 @@ pub struct SchedulerState {
     watchers: BTreeMap<SchedulerJobId, ActorRef<RunMsg>>,
     polling: bool,
     poll_every: Duration,
-    /// The time to the next poll, between `poll_every` and [`SLOWEST_POLL_FACTOR`] times that.
+    /// The time to the next poll, between `poll_every` and `slowest_poll`.
     interval: Duration,
+    slowest_poll: Duration,
     /// The generation of the poll timer that counts (older timers are ignored).
     timer: u64,
     /// Each watched job's state at the last poll, to see whether anything changed.
@@ -145,6 +145,7 @@ impl Actor for SchedulerActor {
             polling: false,
             poll_every: args.poll_every,
             interval: args.poll_every,
+            slowest_poll: args.slowest_poll.max(args.poll_every),
             timer: 0,
             seen: BTreeMap::new(),
             failed_polls: 0,
@@ -430,9 +431,9 @@ fn polled(state: &mut SchedulerState, result: Result<BTreeMap<SchedulerJobId, Jo
     }
 }
 
-/// The next, longer, interval: twice the last, at most [`SLOWEST_POLL_FACTOR`] × `poll_every`.
+/// The next, longer, interval: twice the last, at most `slowest_poll`.
 fn slower(state: &SchedulerState) -> Duration {
-    (state.interval * 2).min(state.poll_every * SLOWEST_POLL_FACTOR)
+    (state.interval * 2).min(state.slowest_poll)
 }
 
 #[cfg(test)]

@@ -72,11 +72,17 @@ impl Session {
     /// Starts the tree.
     pub async fn start(config: SessionConfig) -> Result<Session, ractor::SpawnErr> {
         let (tx, rx) = unbounded_channel();
-        let (poll_every, submission_grace) = match config.settings.scheduler {
-            // The local executor submits in this process: nothing outlives a crash unrecorded.
-            SchedulerKind::Local => (Duration::from_millis(100), Duration::ZERO),
+        let (poll_every, slowest_poll, submission_grace) = match config.settings.scheduler {
+            // The local executor's polls read files (no need to slow them), and it submits in this
+            // process: nothing outlives a crash unrecorded.
+            SchedulerKind::Local => (
+                Duration::from_millis(100),
+                Duration::from_millis(100),
+                Duration::ZERO,
+            ),
             SchedulerKind::Slurm => (
                 Duration::from_secs(10),
+                Duration::from_secs(60),
                 SlurmConfig::default().call_timeout + Duration::from_secs(5),
             ),
         };
@@ -88,6 +94,7 @@ impl Session {
             exe: config.exe,
             limits: config.limits,
             poll_every,
+            slowest_poll,
             submission_grace,
             prefix: format!("kdgat-{}-{n}", std::process::id()),
             tracking: config.tracking.is_some(),

@@ -89,6 +89,8 @@ pub struct Shared {
     pub limits: Limits,
     /// How often the scheduler is polled.
     pub poll_every: Duration,
+    /// How seldom it is polled at the slowest, while nothing changes.
+    pub slowest_poll: Duration,
     /// How long a submission a dead supervisor started may still complete (its sbatch outlives it
     /// up to the call's timeout): a batch job not found by name is taken as never submitted only
     /// once its attempt is older than this.

@@ -210,6 +210,7 @@ async fn start_service(
             let args = SchedulerArgs {
                 scheduler: state.args.scheduler.clone(),
                 poll_every: shared.poll_every,
+                slowest_poll: shared.slowest_poll,
                 limits: shared.settings.submit_limits(),
                 report: {
                     let shared = shared.clone();

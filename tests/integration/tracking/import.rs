@@ -40,6 +40,47 @@ for _, row in df.iterrows():
 print(json.dumps(runs))
 "#;
 
+/// Waits up to `limit` for the parent run of `sweep` to be FINISHED (delivery is asynchronous: it
+/// ends last), then reads the experiment back.
+pub(crate) fn read_back_finished(
+    python: &str,
+    uri: &str,
+    experiment: &str,
+    sweep: &str,
+    limit: std::time::Duration,
+) -> BTreeMap<String, Value> {
+    let parent = format!("sweep {sweep}");
+    let start = std::time::Instant::now();
+    loop {
+        let back = read_back(python, uri, experiment);
+        if back.get(&parent).is_some_and(|p| p["status"] == "FINISHED") {
+            return back;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "MLflow has the finished {parent} within {limit:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+
+/// Asserts that `run`'s history of `key` in a read-back has each step of `steps` exactly once.
+pub(crate) fn assert_every_point_once(
+    back: &Value,
+    run: &str,
+    key: &str,
+    steps: std::ops::Range<i64>,
+) {
+    let history: Vec<(i64, f64)> = serde_json::from_value(back["history"][key].clone())
+        .unwrap_or_else(|e| panic!("{run}: no history of {key}: {e}"));
+    let seen: Vec<i64> = history.iter().map(|(step, _)| *step).collect();
+    assert_eq!(
+        seen,
+        steps.collect::<Vec<_>>(),
+        "{run}: every point of {key} once"
+    );
+}
+
 pub(crate) fn read_back(python: &str, uri: &str, experiment: &str) -> BTreeMap<String, Value> {
     let out = Command::new(python)
         .env("MLFLOW_TRACKING_URI", uri)
