@@ -1,6 +1,8 @@
 //! The Exporter actor: keeps the SQLite export (`project.db`) close behind the store. Changes are
 //! debounced (one export per burst), exports never overlap, and the work runs off the async threads.
-//! `Flush` exports now and replies once it is written (a sweep's end, a shutdown).
+//! `Flush` replies once the export has everything the store has (a sweep's end, a shutdown, a
+//! `kdgat status` through the daemon): at once when nothing changed since the last export, else
+//! after an export made now (or the one in progress and, if changes came meanwhile, the next).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,6 +32,8 @@ pub struct ExporterState {
     scheduled: bool,
     exporting: bool,
     dirty: bool,
+    /// The export on disk has everything the store had at the last change.
+    current: bool,
     waiting: Vec<RpcReplyPort<Result<(), String>>>,
 }
 
@@ -60,6 +64,7 @@ impl Actor for ExporterActor {
             scheduled: false,
             exporting: false,
             dirty: false,
+            current: false,
             waiting: Vec::new(),
         })
     }
@@ -73,15 +78,22 @@ impl Actor for ExporterActor {
         match message {
             ExporterMsg::Changed => {
                 state.dirty = true;
+                state.current = false;
                 if !state.scheduled {
                     state.scheduled = true;
                     myself.send_after(state.args.debounce, || ExporterMsg::Due);
                 }
             }
+            // Nothing changed since the last export: it is current already.
+            ExporterMsg::Flush(reply) if state.current && !state.exporting => {
+                let _ = reply.send(Ok(()));
+            }
             ExporterMsg::Flush(reply) => {
-                state.dirty = true;
                 state.waiting.push(reply);
-                start_export(&myself, state);
+                if !state.exporting {
+                    state.dirty = true;
+                    start_export(&myself, state);
+                }
             }
             ExporterMsg::Due => {
                 state.scheduled = false;
@@ -89,6 +101,7 @@ impl Actor for ExporterActor {
             }
             ExporterMsg::Exported(result) => {
                 state.exporting = false;
+                state.current = result.is_ok() && !state.dirty;
                 if let Err(e) = &result {
                     tracing::warn!("SQLite export failed: {e}");
                 }
@@ -121,4 +134,42 @@ fn start_export(myself: &ActorRef<ExporterMsg>, state: &mut ExporterState) {
             .and_then(|r| r.map_err(|e| e.to_string()));
         let _ = myself.cast(ExporterMsg::Exported(result));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn flush(exporter: &ActorRef<ExporterMsg>) {
+        ractor::call_t!(exporter, ExporterMsg::Flush, 30_000)
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_flush_exports_only_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("project.db");
+        let args = ExporterArgs {
+            store: Arc::new(Store::open(&dir.path().join("store")).unwrap()),
+            path: path.clone(),
+            debounce: Duration::from_secs(3600),
+        };
+        let (exporter, _) = Actor::spawn(None, ExporterActor, args).await.unwrap();
+        flush(&exporter).await;
+        let written = std::fs::metadata(&path).unwrap().modified().unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        flush(&exporter).await;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            written,
+            "nothing changed: no new export"
+        );
+        exporter.cast(ExporterMsg::Changed).unwrap();
+        flush(&exporter).await;
+        assert!(
+            std::fs::metadata(&path).unwrap().modified().unwrap() > written,
+            "a change: exported again, without waiting for the debounce"
+        );
+    }
 }
