@@ -17,6 +17,10 @@ use crate::store::Store;
 /// kdgat's note, inside a store, of why sled could not read it.
 const UNREADABLE: &str = "UNREADABLE";
 
+/// sled's page cache: its default (1 GiB) would make a long-lived daemon's memory grow with every
+/// record written; the store's working set is a sweep's runs and attempts, far smaller.
+const CACHE_BYTES: u64 = 64 << 20;
+
 /// Opens sled in `path`, turning its panics on damaged files, and a log it recovered nothing from,
 /// into [`StoreError::Corrupt`].
 pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
@@ -28,7 +32,8 @@ pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
         return Err(corrupt(note.trim().to_string()));
     }
     let had_log = std::fs::metadata(path.join("db")).is_ok_and(|m| m.len() > 0);
-    match quietly(|| sled::Config::new().path(path).open()) {
+    let config = sled::Config::new().path(path).cache_capacity(CACHE_BYTES);
+    match quietly(|| config.open()) {
         Err(panic) => Err(corrupt(panic)),
         Ok(Ok(db)) if had_log && !db.was_recovered() => {
             drop(db);
