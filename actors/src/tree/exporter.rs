@@ -1,12 +1,13 @@
 //! The Exporter actor: keeps the SQLite export (`project.db`) close behind the store. Changes are
-//! debounced (one export per burst), exports never overlap, and the work runs off the async threads.
+//! debounced (one export per burst; under changes that never stop, a pause four times as long as
+//! the last export between exports), exports never overlap, and the work runs off the async threads.
 //! `Flush` replies once the export has everything the store has (a sweep's end, a shutdown, a
 //! `kdgat status` through the daemon): at once when nothing changed since the last export, else
 //! after an export made now (or the one in progress and, if changes came meanwhile, the next).
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kdgat_store::{Store, export_sqlite};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -34,6 +35,8 @@ pub struct ExporterState {
     dirty: bool,
     /// The export on disk has everything the store had at the last change.
     current: bool,
+    /// When the export in progress (or the last one) started.
+    export_started: Instant,
     waiting: Vec<RpcReplyPort<Result<(), String>>>,
 }
 
@@ -65,6 +68,7 @@ impl Actor for ExporterActor {
             exporting: false,
             dirty: false,
             current: false,
+            export_started: Instant::now(),
             waiting: Vec::new(),
         })
     }
@@ -105,8 +109,16 @@ impl Actor for ExporterActor {
                 if let Err(e) = &result {
                     tracing::warn!("SQLite export failed: {e}");
                 }
-                if state.dirty {
+                if state.dirty && !state.waiting.is_empty() {
                     start_export(&myself, state);
+                } else if state.dirty {
+                    // Changes keep coming (a large sweep): export again after a pause four times
+                    // as long as this export took, so exporting holds at most a fifth of a core.
+                    let pause = state.args.debounce.max(state.export_started.elapsed() * 4);
+                    if !state.scheduled {
+                        state.scheduled = true;
+                        myself.send_after(pause, || ExporterMsg::Due);
+                    }
                 } else {
                     for reply in state.waiting.drain(..) {
                         let _ = reply.send(result.clone());
@@ -123,6 +135,7 @@ fn start_export(myself: &ActorRef<ExporterMsg>, state: &mut ExporterState) {
         return;
     }
     state.exporting = true;
+    state.export_started = Instant::now();
     state.dirty = false;
     let store = state.args.store.clone();
     let path = state.args.path.clone();
