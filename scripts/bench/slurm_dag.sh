@@ -22,22 +22,8 @@ job=$PWD/scripts/bench/trivial_job.sh
 work=/var/tmp/kdgat/bench/slurm_dag
 rm -rf "$work"
 mkdir -p "$work/shims"
-small="time_minutes = 5
-mem_mb = 200
-cpus = 1
-gpus = 0"
-cat > "$work/cluster.toml" <<TOML
-scheduler = "slurm"
-job_command = ["bash", "$job"]
-[slurm]
-partition = "debug"
-[resources.train]
-$small
-[resources.evaluation]
-$small
-[resources.data]
-$small
-TOML
+source scripts/bench/dag_lib.sh
+slurm_config "$work/cluster.toml" "[\"bash\", \"$job\"]" 5 200
 # srun too: Snakemake's batch jobs start their step with it. The shims carry SLURM_CONF into the
 # batch jobs, whose environment Snakemake's plugin clears of SLURM_* (the test cluster's config is
 # not at the default path).
@@ -47,7 +33,6 @@ for command in sbatch squeue sacct scontrol scancel srun; do
         "$command" "$work" "$SLURM_CONF" "$real" > "$work/shims/$command"
     chmod +x "$work/shims/$command"
 done
-source scripts/bench/dag_lib.sh
 
 kdgat_once() { # n
     local dir=$work/kdgat-$1

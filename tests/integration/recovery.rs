@@ -53,7 +53,7 @@ pub(crate) fn submit(dir: &Path, name: &str) -> Command {
 }
 
 /// `kdgat db query SQL --json` in `dir`.
-fn query(dir: &Path, sql: &str) -> Vec<Value> {
+pub(crate) fn query(dir: &Path, sql: &str) -> Vec<Value> {
     let out = kdgat()
         .current_dir(dir)
         .args(["db", "query", sql, "--json"])
@@ -77,12 +77,24 @@ fn running_job(name: &str) -> String {
     id
 }
 
-fn spawn(mut command: Command) -> Child {
+/// Starts `command` with its output captured.
+pub(crate) fn spawn(mut command: Command) -> Child {
     command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// Waits for a `kdgat submit` of the teacher's chain; asserts that all five runs completed.
+pub(crate) fn sweep_completed(child: Child) {
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("5 of 5 runs complete"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -177,13 +189,7 @@ fn a_job_slurm_requeues_goes_on_as_the_same_attempt() {
     SlurmScheduler::new(SlurmConfig::default())
         .requeue(&SchedulerJobId(job.clone()))
         .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("5 of 5 runs complete"),
-        "{}",
-        stdout(&out)
-    );
+    sweep_completed(child);
     let attempts = query(
         dir,
         "SELECT attempt, state, scheduler_job_id, decision FROM attempts \

@@ -7,14 +7,14 @@
 //! would restart them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::daemon::{TestDaemon, eventually, ok};
-use crate::recovery::{slurm_sweep, submit};
-use crate::support::{kdgat, python, slurm_turn, stderr, stdout};
+use crate::recovery::{query, slurm_sweep, spawn, submit, sweep_completed};
+use crate::support::{python, slurm_turn, stderr, stdout};
 use crate::tracking::import::{assert_every_point_once, read_back_finished};
 use crate::tracking::outage::PrivateServer;
 use crate::tracking::unique;
@@ -56,36 +56,10 @@ fn restart_cluster() {
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
 }
 
-/// A sweep of the teacher's chain through SLURM in its own `kdgat submit` process.
-fn start_sweep(dir: &Path, name: &str, env: &[&str]) -> Child {
-    slurm_sweep(dir, env, "");
-    submit(dir, name)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
 /// Waits for the sweep's process; asserts that every run completed, with one attempt each.
 fn every_run_completed_once(dir: &Path, child: Child) {
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
-    assert!(
-        stdout(&out).contains("5 of 5 runs complete"),
-        "{}",
-        stdout(&out)
-    );
-    let out = kdgat()
-        .current_dir(dir)
-        .args([
-            "db",
-            "query",
-            "SELECT run_id, attempt, state FROM attempts",
-            "--json",
-        ])
-        .output()
-        .unwrap();
-    let attempts: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    sweep_completed(child);
+    let attempts = query(dir, "SELECT run_id, attempt, state FROM attempts");
     assert_eq!(attempts.len(), 5, "one attempt each: {attempts:?}");
     assert!(
         attempts.iter().all(|a| a["state"] == "completed"),
@@ -108,8 +82,8 @@ fn a_job_runs(sweep: &str) {
 /// `seconds` each runs; every run completes, once.
 fn a_sweep_through_an_outage_of(daemon: &str, name: &str, seconds: &str) {
     let work = tempfile::tempdir().unwrap();
-    let env = format!("TRIVIAL_SECONDS={seconds}");
-    let child = start_sweep(work.path(), name, &[&env]);
+    slurm_sweep(work.path(), &[&format!("TRIVIAL_SECONDS={seconds}")], "");
+    let child = spawn(submit(work.path(), name));
     a_job_runs(name);
     stop(daemon);
     std::thread::sleep(OUTAGE);
